@@ -1,0 +1,24 @@
+"""nbgrader's configuration for this course.
+
+solutions/ is nbgrader's source folder and notebooks/ its release folder, so
+`nbgrader generate_assignment NN_name` turns solutions/NN_name into notebooks/NN_name.
+Instructors run nbgrader (or `python -m autograder ...`) from a course folder holding this file.
+"""
+
+c = get_config()  # noqa: F821  (injected by nbgrader)
+
+c.CourseDirectory.course_id = "transformers-from-scratch"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.png", "artifacts"]
+
+# A graded cell runs in seconds; demo cells skip themselves while grading (NBGRADER_EXECUTION),
+# so a cell taking minutes is a runaway loop, not work. nbgrader's own Execute preprocessor
+# reads these (the ExecutePreprocessor spelling is ignored, see nbgrader#1463).
+c.Execute.timeout = 180
+c.Execute.interrupt_on_timeout = True
+
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError(\"replace this line with your code\")"
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up and run the test suite. Extra arguments go to pytest (e.g. -k softmax, -m "not slow").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs alembic as a subprocess
+exec python -m pytest "$@"
