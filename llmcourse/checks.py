@@ -1,0 +1,314 @@
+"""The checks that test cells run: friendly to a student, hard to fool from the same kernel.
+
+A test cell looks like this:
+
+    from llmcourse.checks import exercise
+    with exercise("stable softmax") as check:
+        out = softmax(torch.tensor([[1.0, 2.0, 3.0]]))
+        check.shape(out, (1, 3))
+        check.close(out, [[0.0900, 0.2447, 0.6652]], atol=1e-4, what="softmax of [1, 2, 3]")
+
+Each check prints a line (✓ or ✗, and in words what was expected and what came back); a failed
+check does not stop the later ones. At the end of the block any failure raises AssertionError,
+which is what nbgrader counts as a failed test cell.
+
+Why "hard to fool": student code runs in the same Python process, before the tests. So the
+comparisons here never call functions a student can replace (torch.allclose, numpy.testing, a
+returned object's __eq__): values are copied out through methods of torch's and NumPy's C types,
+which Python code cannot patch, and compared with functions captured when this module was
+first imported (the notebook's setup cell imports it before any student code runs). If the
+functions tests usually rely on, or IPython's error reporting, have been replaced, every check
+fails and says so.
+"""
+
+import builtins
+import math
+import sys
+
+import numpy as np
+import torch
+
+# --- references captured at import, before any student code has run -----------------------
+_Tensor, _Parameter, _TensorBase = torch.Tensor, torch.nn.Parameter, torch._C.TensorBase
+_ndarray = np.ndarray
+_float64 = torch.float64
+_isfinite, _abs, _subtract, _argmax = np.isfinite, np.abs, np.subtract, np.argmax
+_array, _unravel = np.array, np.unravel_index
+_type, _len, _isinstance, _print, _repr = builtins.type, builtins.len, builtins.isinstance, builtins.print, builtins.repr
+_exact_scalars = (bool, int, float)
+
+# What the tests of other courses typically lean on; replacing any of these is tampering.
+_WATCHED = {
+    "torch.allclose": (torch, "allclose"),
+    "torch.equal": (torch, "equal"),
+    "torch.isclose": (torch, "isclose"),
+    "torch.testing.assert_close": (torch.testing, "assert_close"),
+    "torch.Tensor.__eq__": (torch.Tensor, "__eq__"),
+    "numpy.allclose": (np, "allclose"),
+    "numpy.array_equal": (np, "array_equal"),
+    "numpy.testing.assert_allclose": (np.testing, "assert_allclose"),
+    "numpy.testing.assert_array_equal": (np.testing, "assert_array_equal"),
+    "builtins.isinstance": (builtins, "isinstance"),
+    "builtins.print": (builtins, "print"),
+    "builtins.AssertionError": (builtins, "AssertionError"),
+    "math.isclose": (math, "isclose"),
+}
+_ORIGINAL = {name: getattr(owner, attr) for name, (owner, attr) in _WATCHED.items()}
+_IPYTHON_HOOKS = ("showtraceback", "_showtraceback", "run_cell", "run_cell_async")
+
+
+def _shell():
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython else None
+
+
+def _ipython_hooks() -> dict:
+    """The objects IPython reports errors through (an instance attribute wins over the class's,
+    as ipykernel installs its own _showtraceback on the shell)."""
+    shell = _shell()
+    if shell is None:
+        return {}
+    return {name: vars(shell).get(name, getattr(_type(shell), name, None)) for name in _IPYTHON_HOOKS}
+
+
+_ORIGINAL_HOOKS = _ipython_hooks()
+
+
+def tampering() -> list[str]:
+    """What has been replaced since import: test helpers, or IPython's error reporting."""
+    found = [name for name, (owner, attr) in _WATCHED.items()
+             if getattr(owner, attr, None) is not _ORIGINAL[name]]
+    shell = _shell()
+    if shell is not None:
+        if getattr(shell, "custom_exceptions", ()):
+            found.append("IPython error handling (set_custom_exc)")
+        now = _ipython_hooks()
+        found += [f"IPython's {name}" for name, original in _ORIGINAL_HOOKS.items()
+                  if now.get(name) is not original]
+    return found
+
+
+# --- turning a value into a plain float64 array, without calling anything patchable ----------
+class _Unusable(Exception):
+    pass
+
+
+def _as_array(value, name: str) -> np.ndarray:
+    kind = _type(value)
+    if kind is _Tensor or kind is _Parameter:
+        plain = _TensorBase.to(_TensorBase.cpu(_TensorBase.detach(value)), _float64)
+        return _array(_TensorBase.numpy(plain), dtype=np.float64, copy=True)
+    if kind is _ndarray:
+        if value.dtype.kind not in "biuf":
+            raise _Unusable(f"{name} is an array of {value.dtype}, not numbers")
+        return _array(value, dtype=np.float64, copy=True)
+    if kind in _exact_scalars:
+        return _array(float(value), dtype=np.float64)
+    if kind is list or kind is tuple:
+        return _array([_as_array(v, name) for v in value], dtype=np.float64)
+    raise _Unusable(f"{name} should be a torch.Tensor or a number, but it is a {kind.__name__}")
+
+
+def _fmt(a: np.ndarray) -> str:
+    text = np.array2string(a, precision=4, threshold=12, edgeitems=2, suppress_small=True)
+    return " ".join(text.split())
+
+
+def _shape_of(value):
+    kind = _type(value)
+    if kind is _Tensor or kind is _Parameter:
+        return tuple(_TensorBase.size(value))
+    if kind is _ndarray:
+        return tuple(value.shape)
+    return None
+
+
+class Checks:
+    """The `check` object of an exercise block; each method records one check."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.passed: list[str] = []
+        self.failed: list[str] = []
+
+    def _record(self, ok: bool, what: str, why: str = ""):
+        if ok:
+            self.passed.append(what)
+            _print(f"  ✓ {what}")
+        else:
+            self.failed.append(f"{what}: {why}" if why else what)
+            _print(f"  ✗ {what}" + (f"\n      {why}" if why else ""))
+        return ok
+
+    def shape(self, value, shape, what: str | None = None) -> bool:
+        """value is a tensor (or ndarray) of exactly this shape."""
+        shape = tuple(shape)
+        what = what or f"has shape {shape}"
+        got = _shape_of(value)
+        if got is None:
+            return self._record(False, what, f"expected a torch.Tensor, got a {_type(value).__name__}")
+        return self._record(got == shape, what, f"expected shape {shape}, got {got}")
+
+    def dtype(self, value, dtype, what: str | None = None) -> bool:
+        what = what or f"has dtype {dtype}"
+        kind = _type(value)
+        if kind is not _Tensor and kind is not _Parameter:
+            return self._record(False, what, f"expected a torch.Tensor, got a {kind.__name__}")
+        got = _TensorBase.dtype.__get__(value)
+        return self._record(got == dtype, what, f"expected {dtype}, got {got}")
+
+    def close(self, actual, expected, *, atol: float = 1e-6, rtol: float = 1e-5,
+              what: str = "values match the reference") -> bool:
+        """Same shape and |actual - expected| <= atol + rtol * |expected| everywhere."""
+        try:
+            got, want = _as_array(actual, "your result"), _as_array(expected, "the reference")
+        except _Unusable as e:
+            return self._record(False, what, str(e))
+        if got.shape != want.shape:
+            return self._record(False, what, f"expected shape {want.shape}, got {got.shape}")
+        bad_values = ~_isfinite(got) & _isfinite(want)
+        if bad_values.any():
+            where = _unravel(_argmax(bad_values), got.shape) if got.ndim else ()
+            return self._record(False, what, f"your result has {got[where]} at index {where} "
+                                f"(expected {want[where]:.6g}): look for an overflow or a 0/0")
+        with np.errstate(invalid="ignore"):  # inf - inf
+            err = _abs(_subtract(got, want))
+        err[~_isfinite(want) & (got == want)] = 0.0  # matching infinities are fine
+        limit = atol + rtol * _abs(want)
+        over = err > limit
+        if not over.any():
+            return self._record(True, what)
+        where = _unravel(_argmax(err - limit), got.shape) if got.ndim else ()
+        why = (f"at index {where} expected {want[where]:.6g}, got {got[where]:.6g} "
+               f"(max abs difference {err.max():.3g}, tolerance {atol:g})")
+        if got.size <= 12:
+            why += f"\n      expected {_fmt(want)}\n      got      {_fmt(got)}"
+        return self._record(False, what, why)
+
+    def equal(self, actual, expected, what: str = "value is as expected") -> bool:
+        """Exact equality of plain Python values (int, str, bool, tuples/lists of them) or of
+        tensors / arrays element-wise."""
+        if _shape_of(expected) is not None or _shape_of(actual) is not None:
+            return self.close(actual, expected, atol=0.0, rtol=0.0, what=what)
+        ok = _plain_equal(actual, expected)
+        return self._record(ok, what, f"expected {_repr(expected)}, got {_short_repr(actual)}")
+
+    def true(self, condition, what: str, why_not: str = "") -> bool:
+        """condition is exactly True (a Python bool or a one-element bool tensor)."""
+        kind = _type(condition)
+        if kind is _Tensor and _TensorBase.numel(condition) == 1:
+            condition = _TensorBase.item(_TensorBase.cpu(condition))
+            condition = condition if _type(condition) is bool else None
+        elif kind is np.bool_:
+            condition = bool(condition)
+        elif kind is not bool:
+            condition = None
+        if condition is None:
+            return self._record(False, what, f"expected True or False, got a {kind.__name__}")
+        return self._record(condition is True, what, why_not)
+
+    def raises(self, error, fn, *args, what: str | None = None, **kwargs) -> bool:
+        """fn(*args, **kwargs) raises `error` (an exception class or a tuple of them)."""
+        names = error.__name__ if _isinstance(error, _type) else " or ".join(e.__name__ for e in error)
+        what = what or f"raises {names}"
+        try:
+            fn(*args, **kwargs)
+        except error:
+            return self._record(True, what)
+        except NotImplementedError:
+            raise
+        except Exception as e:  # a different error
+            return self._record(False, what, f"expected {names}, got {_type(e).__name__}: {e}")
+        return self._record(False, what, f"expected {names}, but nothing was raised")
+
+    def avoids(self, forbidden, fn, *args, what: str | None = None, **kwargs) -> bool:
+        """fn(*args, **kwargs) runs without calling any of the named library functions, e.g.
+        ["torch.softmax", "torch.Tensor.softmax"]: an exercise that asks you to build something
+        from primitives should not hand the work to the library version."""
+        what = what or f"does not call {', '.join(forbidden)}"
+        saved = []
+        for name in forbidden:
+            owner_name, attr = name.rsplit(".", 1)
+            owner = _resolve(owner_name)
+            saved.append((owner, attr, getattr(owner, attr)))
+            setattr(owner, attr, _refuse(name))
+        try:
+            fn(*args, **kwargs)
+        except _ForbiddenCall as e:
+            return self._record(False, what, f"your code calls {e}; build it from the primitives "
+                                "the exercise names instead")
+        finally:
+            for owner, attr, original in reversed(saved):
+                setattr(owner, attr, original)
+        return self._record(True, what)
+
+
+class _ForbiddenCall(Exception):
+    pass
+
+
+def _refuse(name):
+    def refuse(*args, **kwargs):
+        raise _ForbiddenCall(name)
+    return refuse
+
+
+def _resolve(dotted: str):
+    import importlib
+    parts = dotted.split(".")
+    obj = importlib.import_module(parts[0])
+    for part in parts[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def _plain_equal(a, b) -> bool:
+    if _type(a) is not _type(b):
+        # 3 == 3.0 is fine for plain numbers; anything else must match in type
+        return _type(a) in _exact_scalars and _type(b) in _exact_scalars and float(a) == float(b)
+    if _type(a) in (list, tuple):
+        return _len(a) == _len(b) and all(_plain_equal(x, y) for x, y in zip(a, b))
+    if _type(a) in (*_exact_scalars, str, type(None)):
+        return a == b  # builtin types: their __eq__ cannot be replaced
+    return False
+
+
+def _short_repr(value) -> str:
+    text = object.__repr__(value) if _type(value) not in (*_exact_scalars, str, list, tuple) else _repr(value)
+    return text if _len(text) < 200 else text[:200] + "..."
+
+
+class exercise:
+    """`with exercise("name") as check:` collects checks and fails the cell if any failed."""
+
+    def __init__(self, name: str):
+        self.checks = Checks(name)
+
+    def __enter__(self) -> Checks:
+        _print(f"{self.checks.name}:")
+        changed = tampering()
+        if changed:
+            shell = _shell()
+            if shell is not None:
+                shell.custom_exceptions = ()  # make sure the failure below is reported
+            raise AssertionError(
+                "The test environment was modified by code in this notebook ("
+                + ", ".join(changed) + "). Tests cannot run; remove the code that replaces "
+                "these functions and run the notebook again from the top.")
+        return self.checks
+
+    def __exit__(self, kind, error, tb):
+        c = self.checks
+        if kind is NotImplementedError:
+            _print(f"  ✗ not written yet: fill in the cell marked YOUR CODE HERE ({error})")
+            return False
+        if kind is not None:
+            _print(f"  ✗ your code raised {kind.__name__}: {error}")
+            return False  # let the real traceback show
+        total = _len(c.passed) + _len(c.failed)
+        if c.failed:
+            raise AssertionError(
+                f"{c.name}: {_len(c.failed)} of {total} checks failed:\n"
+                + "\n".join(f" - {f}" for f in c.failed))
+        _print(f"  all {total} checks passed")
+        return False

@@ -1,0 +1,54 @@
+"""The one switch between a quick run and the real thing, and every size that depends on it.
+
+fast: small subsets, short sequences, few steps; each notebook runs in about a minute on 2 CPU
+      cores. The default without a CUDA GPU.
+full: full IMDb, real sequence lengths, enough steps for the accuracies a user expects.
+      The default with a CUDA GPU.
+
+Set LLMCOURSE_MODE=fast or LLMCOURSE_MODE=full to choose. Both modes run the same code.
+"""
+
+import os
+from types import SimpleNamespace
+
+import torch
+
+ENV = "LLMCOURSE_MODE"
+MODES = ("fast", "full")
+
+# Every size a lesson uses, per lesson and per mode. A lesson reads its own block with
+# sizes("NN_name"); adding a lesson means adding a block here.
+SIZES: dict[str, dict[str, dict]] = {
+    "00_setup": {
+        "fast": dict(imdb_preview=3),
+        "full": dict(imdb_preview=3),
+    },
+}
+
+
+def current_mode(verbose: bool = False) -> str:
+    """'fast' or 'full': $LLMCOURSE_MODE if set, else 'full' on a CUDA GPU and 'fast' elsewhere."""
+    chosen = os.environ.get(ENV, "").strip().lower()
+    if chosen and chosen not in MODES:
+        raise ValueError(f"{ENV}={chosen!r} is not a mode; use one of {', '.join(MODES)}.")
+    mode = chosen or ("full" if torch.cuda.is_available() else "fast")
+    if verbose:
+        why = f"set by {ENV}" if chosen else ("CUDA GPU found" if mode == "full" else "no CUDA GPU")
+        print(f"mode: {mode} ({why}; set {ENV}=fast|full to change)")
+    return mode
+
+
+def sizes(lesson: str, mode: str | None = None) -> SimpleNamespace:
+    """The sizes lesson `lesson` uses in `mode` (default: the current mode), as attributes."""
+    if lesson not in SIZES:
+        raise KeyError(f"no sizes for lesson {lesson!r}; known: {', '.join(SIZES)}")
+    return SimpleNamespace(**SIZES[lesson][mode or current_mode()])
+
+
+def grading() -> bool:
+    """True while nbgrader executes the notebook (autograde or validate).
+
+    Heavy demo cells (training, long plots) check this and skip themselves, so that grading a
+    submission costs seconds and never depends on a training run.
+    """
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
