@@ -1,0 +1,1 @@
+"""The instructor's side of the course: release, autograde and report, around nbgrader."""

@@ -1,0 +1,57 @@
+"""Where the course's notebooks are, and scratch nbgrader course folders that point at them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+RELEASES = REPO / "notebooks"
+CONFIG = REPO / "nbgrader_config.py"
+
+
+def lessons() -> list[str]:
+    """Lesson folders in solutions/, in order: 00_setup, 01_attention, ..."""
+    return sorted(p.name for p in SOLUTIONS.iterdir()
+                  if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+
+
+def solution_notebook(lesson: str) -> Path:
+    return SOLUTIONS / lesson / f"{lesson}.ipynb"
+
+
+def release_notebook(lesson: str, releases: Path = RELEASES) -> Path:
+    return releases / lesson / f"{lesson}.ipynb"
+
+
+def make_course_dir(root: Path, releases: Path = RELEASES) -> Path:
+    """An nbgrader course folder at `root` using this repo's config, solutions/ as its source and
+    `releases` as its release folder. Its gradebook, submissions and feedback stay in `root`."""
+    root = Path(root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
+        f"c.CourseDirectory.release_directory = {str(Path(releases).resolve())!r}\n"
+    )
+    return root
+
+
+def nbgrader(*args: str, course_dir: Path, check: bool = True, env: dict | None = None,
+             timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run `nbgrader <args>` in course_dir with this interpreter; output captured.
+
+    nbgrader starts `alembic` as a subprocess when it creates a gradebook, so the interpreter's
+    bin/ folder goes first on PATH.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    full_env = {**os.environ, **(env or {}), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n"
+                           + (proc.stdout + proc.stderr)[-4000:])
+    return proc
