@@ -1,0 +1,30 @@
+"""Shared test setup: everything offline, CPU, fast mode; helpers to read notebooks."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # import llmcourse/autograder from this checkout
+ARTIFACTS = REPO / "test-artifacts"  # executed notebooks, screenshots: kept for inspection
+
+# No test may need the network; kernels started by tests inherit these.
+for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ[var] = "1"
+os.environ["LLMCOURSE_MODE"] = "fast"
+os.environ.setdefault("LLMCOURSE_DEVICE", "cpu")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def load_notebook(path: Path) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,98 @@
+"""Mutation testing of the exercises: do the tests catch plausible wrong answers?
+
+Each lesson has tests/mutants/<lesson>.py with a list MUTANTS of Mutant(...): a wrong answer made
+by replacing one piece of text in a solution cell. For each mutant we execute the solution
+notebook with that change (in the grading configuration: heavy cells skip themselves) and record
+which test cells fail. Before every test cell that has hidden tests we also run a copy with the
+hidden part removed, which tells whether the visible checks alone would have caught it; that is
+how we know each hidden test catches something the visible ones miss.
+"""
+
+import copy
+import functools
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from nbcells import has_hidden, meta, solution_cells, source, strip_hidden, graded_test_cells
+
+from autograder.course import solution_notebook
+from autograder.execute import execute
+
+MUTANTS_DIR = Path(__file__).parent / "mutants"
+PROBE = "mutation_probe"  # metadata key of the inserted visible-only copies
+
+
+@dataclass(frozen=True)
+class Mutant:
+    cell: str  # grade_id of the solution cell to change
+    why: str  # the mistake, in words: shown when the tests fail to catch it
+    find: str  # text that occurs exactly once in that cell ...
+    replace: str  # ... and what it becomes
+
+
+@dataclass
+class Outcome:
+    failed: set[str]  # test cells that failed (visible + hidden, as when grading)
+    failed_visible: set[str]  # test cells whose visible part alone failed
+    solution_errors: dict[str, str]  # errors raised by solution cells themselves
+    errors: dict[str, str]  # every failing cell: its error, for messages
+
+
+def mutants(lesson: str) -> list[Mutant]:
+    path = MUTANTS_DIR / f"{lesson}.py"
+    if not path.exists():
+        return []
+    spec = importlib.util.spec_from_file_location(f"mutants_{lesson}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.MUTANTS)
+
+
+def mutated_notebook(lesson: str, mutant: Mutant) -> nbformat.NotebookNode:
+    nb = nbformat.read(solution_notebook(lesson), as_version=4)
+    cell = solution_cells(nb).get(mutant.cell)
+    if cell is None:
+        raise LookupError(f"{lesson}: no solution cell with grade_id {mutant.cell!r}")
+    text = source(cell)
+    if text.count(mutant.find) != 1:
+        raise LookupError(f"{lesson}/{mutant.cell}: the mutant's text occurs {text.count(mutant.find)} "
+                          f"times in the cell, not once; update tests/mutants/{lesson}.py:\n{mutant.find}")
+    cell.source = text.replace(mutant.find, mutant.replace)
+    cells = []
+    for c in nb.cells:
+        if meta(c).get("grade") and not meta(c).get("solution") and has_hidden(c):
+            probe = nbformat.v4.new_code_cell(strip_hidden(source(c)))
+            probe.metadata[PROBE] = meta(c)["grade_id"]
+            cells.append(probe)
+        cells.append(c)
+    nb.cells = cells
+    return nb
+
+
+@functools.lru_cache(maxsize=None)
+def outcome(lesson: str, mutant: Mutant) -> Outcome:
+    nb = mutated_notebook(lesson, mutant)
+    run = execute(solution_notebook(lesson), notebook=nb, allow_errors=True, timeout=300,
+                  env={"NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": "1"})
+    tests, solutions = graded_test_cells(run.notebook), solution_cells(run.notebook)
+    failed, failed_visible, solution_errors, errors = set(), set(), {}, {}
+    for c in run.notebook.cells:
+        error = next((f"{o.ename}: {o.evalue}" for o in c.get("outputs", [])
+                      if o.output_type == "error"), None)
+        if error is None:
+            continue
+        gid = meta(c).get("grade_id") or c.metadata.get(PROBE)
+        if c.metadata.get(PROBE):
+            failed_visible.add(gid)
+            continue
+        errors[gid or "a non-graded cell"] = error
+        if gid in tests:
+            failed.add(gid)
+            if not has_hidden(tests[gid]):
+                failed_visible.add(gid)
+        elif gid in solutions:
+            solution_errors[gid] = error
+    return Outcome(failed, failed_visible, solution_errors, errors)

@@ -1,0 +1,128 @@
+"""The test-cell helpers: clear messages, and not fooled by student code in the same process."""
+
+import numpy as np
+import pytest
+import torch
+
+from llmcourse import checks
+from llmcourse.checks import exercise
+
+
+def run(body):
+    """Run checks in an exercise block; return (passed, failed) or the AssertionError text."""
+    try:
+        with exercise("demo") as check:
+            body(check)
+    except AssertionError as e:
+        return str(e)
+    return "ok"
+
+
+def test_passing_checks(capsys):
+    def body(check):
+        check.shape(torch.zeros(2, 3), (2, 3))
+        check.close(torch.tensor([1.0, 2.0]), [1.0, 2.0 + 1e-8])
+        check.equal(3, 3)
+        check.true(torch.tensor(True), "a one-element bool tensor")
+
+    assert run(body) == "ok"
+    assert "all 4 checks passed" in capsys.readouterr().out
+
+
+def test_failure_says_expected_and_got():
+    message = run(lambda c: c.close(torch.tensor([1.0, 2.5]), [1.0, 2.0], what="values"))
+    assert "1 of 1 checks failed" in message and "expected 2" in message and "got 2.5" in message
+
+
+def test_failures_do_not_stop_later_checks(capsys):
+    def body(check):
+        check.equal(1, 2, what="first")
+        check.equal(1, 1, what="second")
+
+    message = run(body)
+    out = capsys.readouterr().out
+    assert "1 of 2 checks failed" in message and "✓ second" in out
+
+
+def test_nan_is_reported_as_overflow():
+    message = run(lambda c: c.close(torch.tensor([float("nan"), 1.0]), [0.5, 1.0]))
+    assert "nan" in message and "overflow" in message
+
+
+def test_shape_mismatch():
+    assert "expected shape (2, 3), got (3, 2)" in run(lambda c: c.shape(torch.zeros(3, 2), (2, 3)))
+    assert "expected shape" in run(lambda c: c.close(torch.zeros(3), torch.zeros(4)))
+
+
+def test_matching_infinities_are_equal():
+    assert run(lambda c: c.close(torch.tensor([-float("inf"), 0.0]), [-float("inf"), 0.0])) == "ok"
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __bool__(self):
+        return True
+
+
+def test_objects_with_a_lying_eq_are_rejected():
+    assert "AlwaysEqual" in run(lambda c: c.close(AlwaysEqual(), [1.0]))
+    assert "expected 3" in run(lambda c: c.equal(AlwaysEqual(), 3))
+    assert "AlwaysEqual" in run(lambda c: c.true(AlwaysEqual(), "truthy object"))
+
+
+def test_tensor_subclass_with_patched_methods_is_rejected():
+    class Liar(torch.Tensor):
+        def __sub__(self, other):
+            return torch.zeros(())
+
+    fake = torch.tensor([9.0]).as_subclass(Liar)
+    assert "Liar" in run(lambda c: c.close(fake, [1.0]))
+
+
+def test_patching_tensor_methods_does_not_fool_close(monkeypatch):
+    monkeypatch.setattr(torch.Tensor, "numpy", lambda self, *a, **k: np.array([1.0]))
+    monkeypatch.setattr(torch.Tensor, "detach", lambda self: torch.tensor([1.0]))
+    assert "got 9" in run(lambda c: c.close(torch.tensor([9.0]), [1.0]))
+
+
+@pytest.mark.parametrize("owner,name", [(torch, "allclose"), (np.testing, "assert_allclose"),
+                                        (torch.Tensor, "__eq__")])
+def test_replaced_test_helpers_fail_every_check(monkeypatch, owner, name):
+    monkeypatch.setattr(owner, name, lambda *a, **k: True)
+    message = run(lambda c: c.equal(1, 1))
+    assert "test environment was modified" in message
+
+
+def test_avoids_catches_library_shortcut_and_restores_it():
+    def cheat(x):
+        return torch.softmax(x, dim=-1)
+
+    original = torch.softmax
+    assert "calls torch.softmax" in run(lambda c: c.avoids(["torch.softmax"], cheat, torch.zeros(3)))
+    assert torch.softmax is original
+    assert run(lambda c: c.avoids(["torch.softmax"], lambda x: x.exp(), torch.zeros(3))) == "ok"
+
+
+def test_raises():
+    def bad(x):
+        raise ValueError("wrong shape")
+
+    assert run(lambda c: c.raises(ValueError, bad, 1)) == "ok"
+    assert "nothing was raised" in run(lambda c: c.raises(ValueError, lambda x: x, 1))
+    assert "got ValueError" in run(lambda c: c.raises(TypeError, bad, 1))
+
+
+def test_not_implemented_propagates(capsys):
+    def body(check):
+        raise NotImplementedError("replace this line")
+
+    with pytest.raises(NotImplementedError):
+        with exercise("demo"):
+            body(None)
+    assert "not written yet" in capsys.readouterr().out
+
+
+def test_nothing_tampered_at_rest():
+    assert checks.tampering() == []

@@ -1,0 +1,108 @@
+"""Device choice, mode switch, seeding."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from llmcourse import device, mode
+from llmcourse.seeding import seed_everything
+
+
+def test_cpu_when_no_gpu(monkeypatch, capsys):
+    monkeypatch.delenv(device.ENV, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device, "mps_usable", lambda: False)
+    assert device.pick_device() == torch.device("cpu")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "device: cpu" in out and device.ENV in out
+
+
+def test_cuda_preferred_over_mps(monkeypatch):
+    monkeypatch.delenv(device.ENV, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(device, "mps_usable", lambda: True)
+    monkeypatch.setattr(device, "describe", lambda d: d.type)
+    assert device.pick_device(verbose=False).type == "cuda"
+
+
+def test_mps_when_no_cuda(monkeypatch):
+    monkeypatch.delenv(device.ENV, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device, "mps_usable", lambda: True)
+    assert device.pick_device(verbose=False).type == "mps"
+
+
+def test_mps_refused_on_old_torch(monkeypatch):
+    class FakeMPS:
+        @staticmethod
+        def is_available():
+            return True
+
+    monkeypatch.setattr(torch.backends, "mps", FakeMPS)
+    monkeypatch.setattr(torch, "__version__", "2.1.0")
+    assert not device.mps_usable()
+    monkeypatch.setattr(torch, "__version__", "2.13.0+cpu")
+    assert device.mps_usable()
+
+
+def test_env_override(monkeypatch):
+    monkeypatch.setenv(device.ENV, "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert device.pick_device(verbose=False) == torch.device("cpu")
+
+
+def test_env_asking_for_missing_gpu_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(device.ENV, "cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="does not have"):
+        device.pick_device(verbose=False)
+
+
+def test_mode_defaults_follow_the_gpu(monkeypatch):
+    monkeypatch.delenv(mode.ENV, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert mode.current_mode() == "fast"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert mode.current_mode() == "full"
+
+
+def test_mode_override_and_bad_value(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv(mode.ENV, "FAST")
+    assert mode.current_mode() == "fast"
+    monkeypatch.setenv(mode.ENV, "quick")
+    with pytest.raises(ValueError, match="fast, full"):
+        mode.current_mode()
+
+
+def test_every_lesson_has_sizes_for_both_modes_with_the_same_keys():
+    from autograder.course import lessons
+
+    for lesson in lessons():
+        assert lesson in mode.SIZES, f"llmcourse/mode.py has no sizes for {lesson}"
+        fast, full = mode.SIZES[lesson]["fast"], mode.SIZES[lesson]["full"]
+        assert fast.keys() == full.keys(), f"{lesson}: fast and full sizes name different things"
+    assert mode.sizes("00_setup", "fast").imdb_preview > 0
+    with pytest.raises(KeyError, match="no sizes"):
+        mode.sizes("99_nothing")
+
+
+def test_grading_flag(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert not mode.grading()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert mode.grading()
+
+
+def test_seed_everything_repeats_all_generators():
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    gen = seed_everything(123)
+    first, g1 = draw(), torch.rand(1, generator=gen).item()
+    gen = seed_everything(123)
+    assert draw() == first and torch.rand(1, generator=gen).item() == g1
+    seed_everything(124)
+    assert draw() != first
