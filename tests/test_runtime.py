@@ -106,3 +106,16 @@ def test_seed_everything_repeats_all_generators():
     assert draw() == first and torch.rand(1, generator=gen).item() == g1
     seed_everything(124)
     assert draw() != first
+
+
+def test_results_are_recorded_and_merged(monkeypatch, tmp_path):
+    from llmcourse import results
+
+    monkeypatch.setenv("LLMCOURSE_ARTIFACTS", str(tmp_path))
+    results.record("99_demo", accuracy=0.5)
+    results.record("99_demo", loss=1.25, note="fast")
+    assert results.load("99_demo") == {"accuracy": 0.5, "loss": 1.25, "note": "fast"}
+    with pytest.raises(ValueError, match="finite"):
+        results.record("99_demo", loss=float("nan"))
+    results.clear("99_demo")
+    assert results.load("99_demo") == {}
