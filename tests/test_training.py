@@ -1,0 +1,34 @@
+"""Shared training helpers."""
+
+import torch
+
+from llmcourse.training import LossPlot, Throughput, autocast, maybe_compile
+
+
+def test_autocast_is_a_no_op_on_cpu():
+    with autocast(torch.device("cpu")):
+        y = torch.ones(2, 2) @ torch.ones(2, 2)
+    assert y.dtype == torch.float32
+
+
+def test_no_compile_on_cpu_by_default():
+    model = torch.nn.Linear(2, 2)
+    assert maybe_compile(model, torch.device("cpu")) is model
+
+
+def test_throughput_counts_items():
+    meter = Throughput()
+    meter.add(1000)
+    meter.add(500)
+    assert meter.items == 1500 and meter.per_second() > 0
+
+
+def test_loss_plot_draws_every_series():
+    plot = LossPlot("demo", every=1e9)
+    for step in range(5):
+        plot.add(step, train=1.0 / (step + 1))
+    plot.add(4, val=0.3)
+    fig = plot.done()
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["train", "val"]
+    assert list(ax.lines[0].get_ydata()) == [1.0, 0.5, 1 / 3, 0.25, 0.2]
