@@ -22,3 +22,7 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError(\"replace this line with your code\")"
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Releases get the "Open in Colab" badge and the Colab setup cell from pyproject.toml's
+# [tool.llmcourse] setting; first, so that nbgrader checksums and records the final cells.
+c.GenerateAssignment.preprocessors.insert(0, "autograder.colab.ColabCells")

@@ -11,15 +11,20 @@ def generate(selected: list[str] | None = None, releases: Path = RELEASES,
              course_dir: Path | None = None) -> list[Path]:
     """Run nbgrader generate_assignment for each lesson, writing releases/<lesson>/.
 
-    The gradebook it fills (cells, points, the hidden tests' source) lives in course_dir; by
-    default that is a throwaway folder, since grading sets up its own.
+    Everything is generated into a staging folder first, so a failure leaves the previous
+    releases untouched. The gradebook it fills (cells, points, the hidden tests' source) lives in
+    course_dir; by default that is a throwaway folder, since grading sets up its own.
     """
     selected = selected or lessons()
     with tempfile.TemporaryDirectory(prefix="llmcourse-release-") as tmp:
-        course = make_course_dir(Path(course_dir or tmp), releases=releases)
+        staging = Path(tmp) / "release"
+        course = make_course_dir(Path(course_dir or Path(tmp) / "course"), releases=staging)
+        for lesson in selected:
+            nbgrader("generate_assignment", lesson, "--force", course_dir=course)
         for lesson in selected:
             target = Path(releases) / lesson
             if target.exists():
                 shutil.rmtree(target)  # no stale files from an earlier release
-            nbgrader("generate_assignment", lesson, "--force", course_dir=course)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(staging / lesson, target)
     return [Path(releases) / lesson for lesson in selected]
