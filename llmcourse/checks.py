@@ -172,7 +172,7 @@ class Checks:
             return self._record(False, what, f"your result has {got[where]} at index {where} "
                                 f"(expected {want[where]:.6g}): look for an overflow or a 0/0")
         with np.errstate(invalid="ignore"):  # inf - inf
-            err = _abs(_subtract(got, want))
+            err = _array(_abs(_subtract(got, want)), dtype=np.float64)  # stays an array when 0-d
         err[~_isfinite(want) & (got == want)] = 0.0  # matching infinities are fine
         limit = atol + rtol * _abs(want)
         over = err > limit

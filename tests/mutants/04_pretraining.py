@@ -1,0 +1,78 @@
+"""Wrong answers to lesson 04's exercises that its tests must catch."""
+
+from mutation import Mutant
+
+SMOOTHED = "probs = (counts[prev, nxt] + k) / (row_totals[prev] + k * vocab_size)"
+SHIFT = "predictions = logits[:, :-1, :].float()  # the last position predicts nothing\n" \
+        "    targets = labels[:, 1:]  # the first token is never a target"
+SELECT = "selected = (torch.rand(input_ids.shape, generator=generator) < mlm_probability) & eligible"
+TOP_P = "drop_sorted = mass_before >= top_p"
+
+MUTANTS = [
+    # --- 4.1 bigram perplexity
+    Mutant("bigram", "add-k in the numerator only: rows no longer sum to 1",
+           SMOOTHED, "probs = (counts[prev, nxt] + k) / (row_totals[prev] + k)"),
+    Mutant("bigram", "averages over all N test tokens instead of the N - 1 transitions",
+           "return math.exp(-probs.log().mean().item())",
+           "return math.exp(-probs.log().sum().item() / len(test_ids))"),
+    Mutant("bigram", "counts the pairs backwards (next -> previous)",
+           "pairs = train_ids[:-1] * vocab_size + train_ids[1:]",
+           "pairs = train_ids[1:] * vocab_size + train_ids[:-1]"),
+    Mutant("bigram", "always add-one smoothing: ignores the k argument",
+           SMOOTHED, "probs = (counts[prev, nxt] + 1) / (row_totals[prev] + vocab_size)"),
+    Mutant("bigram", "returns the average negative log-likelihood, not its exponential",
+           "return math.exp(-probs.log().mean().item())", "return -probs.log().mean().item()"),
+    # --- 4.2 causal-LM loss
+    Mutant("clm_loss", "unshifted labels: each position 'predicts' the token it already sees",
+           SHIFT, "predictions = logits.float()\n    targets = labels"),
+    Mutant("clm_loss", "shifted the wrong way: position t predicts token t - 1",
+           SHIFT, "predictions = logits[:, 1:, :].float()\n    targets = labels[:, :-1]"),
+    Mutant("clm_loss", "the mean counts the ignored positions (as zero loss)",
+           "ignore_index=-100)", "ignore_index=-100, reduction=\"sum\") / targets.numel()"),
+    Mutant("clm_loss", "softmax in the logits' own dtype: bfloat16 precision and a bfloat16 result",
+           "predictions = logits[:, :-1, :].float()", "predictions = logits[:, :-1, :]"),
+    # --- 4.3 MLM masking
+    Mutant("mlm_mask", "masks special tokens too ([CLS], [SEP], padding can be selected)",
+           SELECT, "selected = torch.rand(input_ids.shape, generator=generator) < mlm_probability"),
+    Mutant("mlm_mask", "100% [MASK]: no random or kept tokens among the selected",
+           "to_mask = selected & (roll < 0.8)", "to_mask = selected"),
+    Mutant("mlm_mask", "labels everywhere: the loss would cover unmasked positions too",
+           "labels = input_ids.masked_fill(~selected, -100)", "labels = input_ids.clone()"),
+    Mutant("mlm_mask", "ignores the generator: the same seed gives different masks",
+           SELECT, "selected = (torch.rand(input_ids.shape) < mlm_probability) & eligible"),
+    Mutant("mlm_mask", "random replacement for 10% of the remaining 20%: 80/2/18 instead of 80/10/10",
+           "to_random = selected & (roll >= 0.8) & (roll < 0.9)",
+           "to_random = selected & (roll >= 0.8) & (roll < 0.82)"),
+    Mutant("mlm_mask", "hard-codes 15%: ignores mlm_probability",
+           SELECT, "selected = (torch.rand(input_ids.shape, generator=generator) < 0.15) & eligible"),
+    Mutant("mlm_mask", "modifies input_ids in place",
+           "inputs = input_ids.clone()", "inputs = input_ids"),
+    # --- 4.4 NSP pairs
+    Mutant("nsp", "labels swapped: the random sentence gets IsNext",
+           "if label == 1:", "if label == 0:"),
+    Mutant("nsp", "NotNext drawn from the whole corpus: can be a's own document, or a itself",
+           "others = [s for e, doc in enumerate(documents) if e != d for s in doc]",
+           "others = [s for doc in documents for s in doc]"),
+    Mutant("nsp", "labels not shuffled: all NotNext first, then all IsNext, whatever the seed",
+           "rng.shuffle(labels)", "labels.sort()"),
+    Mutant("nsp", "a coin flip per example: labels are not balanced",
+           "rng.shuffle(labels)", "labels = [rng.randint(0, 1) for _ in positions]"),
+    # --- 4.5 sampling
+    Mutant("sampling", "top-p keeps the wrong side: the tail instead of the nucleus",
+           TOP_P, "drop_sorted = mass_before < top_p"),
+    Mutant("sampling", "top-p drops the token that crosses p (the nucleus is then too small)",
+           "mass_before = probs.cumsum(dim=-1) - probs", "mass_before = probs.cumsum(dim=-1)"),
+    Mutant("sampling", "top-p measured on the probabilities before temperature",
+           "probs = sorted_scores.softmax(dim=-1)", "probs = (sorted_scores * temperature).softmax(dim=-1)"),
+    Mutant("sampling", "top-k keeps the k smallest logits",
+           "kth_best = scores.topk(min(top_k, scores.shape[-1]), dim=-1).values[:, -1:]\n"
+           "        scores = scores.masked_fill(scores < kth_best, float(\"-inf\"))",
+           "kth_best = scores.topk(min(top_k, scores.shape[-1]), dim=-1, largest=False).values[:, -1:]\n"
+           "        scores = scores.masked_fill(scores > kth_best, float(\"-inf\"))"),
+    Mutant("sampling", "temperature applied after the softmax (it then changes nothing)",
+           "probs = filter_logits(logits, temperature, top_k, top_p).softmax(dim=-1)",
+           "probs = filter_logits(logits, 1.0, top_k, top_p).softmax(dim=-1) / temperature"),
+    Mutant("sampling", "ignores the generator when sampling",
+           "return torch.multinomial(probs, 1, generator=generator).squeeze(-1)",
+           "return torch.multinomial(probs, 1).squeeze(-1)"),
+]
