@@ -27,7 +27,7 @@ SIZES: dict[str, dict[str, dict]] = {
         # reviews: None = all. *_steps and *_seconds: a run stops at whichever comes first.
         "fast": dict(unlabeled_reviews=2500, train_reviews=500, val_reviews=200, tokenizer_reviews=3000,
                      vocab_size=2048, block_len=64, d_model=64, n_heads=2, n_layers=2, d_ff=256,
-                     dropout=0.0, batch_size=32, lr=3e-3, warmup_steps=10, bert_steps=300,
+                     dropout=0.0, batch_size=16, lr=3e-3, warmup_steps=10, bert_steps=300,
                      bert_seconds=20, gpt_steps=300, gpt_seconds=20, log_every=5, eval_every=50,
                      val_batches=4, new_tokens=30, plot_every=5.0),
         "full": dict(unlabeled_reviews=None, train_reviews=None, val_reviews=1000, tokenizer_reviews=30000,
