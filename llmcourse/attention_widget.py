@@ -1,7 +1,8 @@
 """Attention heatmaps: a figure function, and a widget with controls around it.
 
     from llmcourse.attention_widget import AttentionWidget
-    AttentionWidget(out.attentions, tokens)            # last line of a cell shows it
+    AttentionWidget(out.attentions, tokens)            # as the last line of a cell, or
+    display(AttentionWidget(out.attentions, tokens))   # anywhere (inside an if, a loop)
 
 `attentions` is what a model returns: a list with one [B, H, T, T] tensor per layer (the
 course's models with output_attentions=True, or a Hugging Face model's `outputs.attentions`

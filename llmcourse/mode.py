@@ -23,6 +23,14 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(imdb_preview=3),
         "full": dict(imdb_preview=3),
     },
+    "01_attention": {
+        "fast": dict(saturation_trials=500),
+        "full": dict(saturation_trials=5000),
+    },
+    "02_multihead_attention": {
+        "fast": dict(pe_positions=128),
+        "full": dict(pe_positions=512),
+    },
 }
 
 
