@@ -23,6 +23,14 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(imdb_preview=3),
         "full": dict(imdb_preview=3),
     },
+    "01_attention": {
+        "fast": dict(saturation_trials=500),
+        "full": dict(saturation_trials=5000),
+    },
+    "02_multihead_attention": {
+        "fast": dict(pe_positions=128),
+        "full": dict(pe_positions=512),
+    },
     "04_pretraining": {
         # reviews: None = all. *_steps and *_seconds: a run stops at whichever comes first.
         "fast": dict(unlabeled_reviews=2500, train_reviews=500, val_reviews=200, tokenizer_reviews=3000,
