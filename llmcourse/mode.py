@@ -23,6 +23,11 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(imdb_preview=3),
         "full": dict(imdb_preview=3),
     },
+    "03_transformer": {
+        # depths of the residual demo; sentences used to find heads by measurement
+        "fast": dict(depths=(1, 4, 16, 64), probe_sentences=6),
+        "full": dict(depths=(1, 4, 16, 64), probe_sentences=12),
+    },
 }
 
 
