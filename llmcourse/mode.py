@@ -31,6 +31,11 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(pe_positions=128),
         "full": dict(pe_positions=512),
     },
+    "03_transformer": {
+        # depths of the residual demo; sentences used to find heads by measurement
+        "fast": dict(depths=(1, 4, 16, 64), probe_sentences=6),
+        "full": dict(depths=(1, 4, 16, 64), probe_sentences=12),
+    },
 }
 
 
