@@ -1,0 +1,182 @@
+"""Autograde every collected submission: nbgrader does the grading, in the jail, under limits.
+
+One job = one (student, lesson): `nbgrader autograde LESSON --student S` in its own process
+group, with the sandbox kernel, ZeroMQ over Unix sockets in a private folder, a per-cell timeout
+and a wall limit for the whole notebook. Jobs run in parallel, one per core. Whatever happens
+(malformed JSON, a kernel that dies, a timeout, a memory bomb) the job ends with a row in the
+gradebook (0 for what did not pass) and a record in <course>/grading/<lesson>/<student>.json
+saying what happened; feedback and the report are built from those records.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import outcome, sandbox, scan
+from .course import nbgrader, release_notebook, solution_notebook
+
+MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
+
+
+@dataclass
+class Job:
+    student: str
+    lesson: str
+    status: str = "graded"   # graded | error (nbgrader could not finish) | malformed | missing | timeout
+    score: float = 0.0
+    max_score: float = 0.0
+    tests: list[dict] = field(default_factory=list)  # {grade_id, points, max_points, status, message}
+    problems: list[str] = field(default_factory=list)  # what went wrong, in words
+    flags: list[str] = field(default_factory=list)     # for manual review
+    seconds: float = 0.0
+
+
+def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox.Limits(),
+              workers: int | None = None, students: list[str] | None = None,
+              releases: Path | None = None) -> list[Job]:
+    """Grade every submitted/<student>/<lesson> (or only `students`), `workers` at a time."""
+    course = Path(course).resolve()
+    jail, why = sandbox.bwrap_works()
+    if not jail:
+        print(f"WARNING: grading WITHOUT the filesystem/network jail: {why}", file=sys.stderr, flush=True)
+    sandbox.install_kernel(course / ".jupyter")
+    todo = [(s.name, lesson) for lesson in lessons
+            for s in sorted((course / "submitted").glob("*")) if (s / lesson).is_dir()
+            and (students is None or s.name in students)]
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        jobs = list(pool.map(lambda t: grade_one(course, t[0], t[1], limits, jail, releases), todo))
+    return jobs
+
+
+def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
+              releases: Path | None = None) -> Job:
+    start = time.perf_counter()
+    job = Job(student, lesson)
+    submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
+    for stale in (course / "autograded" / student / lesson,):
+        shutil.rmtree(stale, ignore_errors=True)  # idempotent: a re-run starts clean
+    readable = _preflight(submitted, lesson, job, releases)
+    if readable:
+        _autograde(course, student, lesson, limits, jail, job)
+    _ensure_gradebook_row(course, student, lesson)
+    outcome.collect(course, job)
+    job.seconds = round(time.perf_counter() - start, 1)
+    out = course / "grading" / lesson / f"{student}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(asdict(job), indent=1))
+    return job
+
+
+def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool:
+    """Can nbgrader read it? Also run the static scan. False means: do not autograde, score 0."""
+    if not path.exists():
+        job.status = "missing"
+        job.problems.append(f"no {lesson}.ipynb in the submission")
+        return False
+    try:
+        raw = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e:
+        job.status = "malformed"
+        job.problems.append(f"the notebook is not valid JSON ({e}); it could not be graded")
+        return False
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
+        job.status = "malformed"
+        version = raw.get("nbformat") if isinstance(raw, dict) else None
+        job.problems.append(f"not a version-4 Jupyter notebook (nbformat {version!r}); it could not be graded")
+        return False
+    try:
+        nbformat.validate(nbformat.from_dict(raw))
+    except Exception as e:  # nbgrader repairs what it can; say what was wrong
+        job.problems.append(f"the notebook does not validate ({str(e).splitlines()[0][:200]})")
+    release = release_notebook(lesson, releases) if releases else release_notebook(lesson)
+    ours = {c.source.strip() for path in (release, solution_notebook(lesson))
+            for c in nbformat.read(path, as_version=4).cells}  # the course's own cells
+    job.flags += [str(f) for f in scan.scan_cells(raw["cells"], ours)]
+    return True
+
+
+def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Job):
+    with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets:  # short: socket paths <108
+        env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
+               "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
+               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0"}
+        args = ["autograde", lesson, "--student", student, "--force",
+                f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
+                f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
+                "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
+                "--OverwriteCells.add_missing_cells=True",
+                "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]
+        for attempt in range(3):
+            proc = _run_limited(args, course, env, limits)
+            text = proc.stdout + proc.stderr
+            if "database is locked" not in text:
+                break
+            time.sleep(1 + attempt)  # another job was writing the gradebook
+    if proc.returncode == -signal.SIGKILL and "WALL LIMIT" in proc.stderr:
+        job.status = "timeout"
+        job.problems.append(f"the notebook ran past the {limits.notebook_timeout} s limit for a "
+                            "whole notebook and was stopped; tests that had not run score 0")
+    elif proc.returncode != 0:
+        job.status = "error"
+        job.problems.append("nbgrader could not finish grading: " + _nbgrader_reason(text))
+    for line in text.splitlines():
+        if "has changed! (should be" in line:  # OverwriteCells restored a cell or its metadata
+            job.flags.append("restored from the source: " + line.split("] ", 1)[-1].strip())
+        if "was missing from the submission" in line or "Missing grade cell" in line:
+            job.flags.append("restored a deleted cell: " + line.split("] ", 1)[-1].strip())
+
+
+def _run_limited(args: list[str], course: Path, env: dict, limits: sandbox.Limits):
+    """nbgrader in its own process group; the group is killed at the wall limit. nbgrader itself
+    runs under an address-space limit too, so a flood of output cannot take the machine."""
+    bin_dir = str(Path(sys.executable).parent)
+    full_env = {**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    if shutil.which("prlimit"):
+        cmd = ["prlimit", f"--as={max(limits.memory_mb, 3072) * 2**20}", *cmd]
+    proc = subprocess.Popen(cmd, cwd=course, env=full_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=limits.notebook_timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        err += "\nWALL LIMIT"
+    return subprocess.CompletedProcess(cmd, proc.returncode, out[-200_000:], err[-200_000:])
+
+
+def _nbgrader_reason(text: str) -> str:
+    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, a crash, or memory exhausted)"),
+                           ("Kernel died", "the kernel died (os._exit, a crash, or memory exhausted)"),
+                           ("MemoryError", "out of memory"),
+                           ("CellTimeoutError", "a cell ran past the per-cell timeout"),
+                           ("Kernel didn't respond", "the kernel did not start"),
+                           ("Inconsistent checksums", "a locked cell could not be restored")):
+        if needle in text:
+            return reason
+    errors = [line.strip() for line in text.splitlines() if "Error" in line]
+    return errors[-1][:300] if errors else "see the grading log"
+
+
+def _ensure_gradebook_row(course: Path, student: str, lesson: str):
+    """nbgrader records a submission before it executes; when it never got that far (malformed
+    notebook) add one, so the gradebook holds a (zero) grade for every submission."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        try:
+            gb.find_submission(lesson, student)
+        except MissingEntry:
+            if not any(s.id == student for s in gb.students):
+                gb.add_student(student)
+            gb.add_submission(lesson, student)
