@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 DEFAULT_PATTERN = r"(?P<student_id>[A-Za-z0-9.\-]+)_(?:(?P<timestamp>\d{8}T?\d{4,6})_)?(?P<file_id>.+)"
-EXCHANGE_DIR = re.compile(r"(?P<student_id>[^+/]+)\+(?P<lesson>[^+/]+)\+(?P<timestamp>[^+/]+)")
+EXCHANGE_DIR = re.compile(r"(?P<student_id>[^+/]+)\+(?P<lesson>[^+/]+)\+(?P<timestamp>[^+/]+)(\+[^/]*)?")
 MANIFEST = "collection.json"
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import outcome, sandbox, scan
-from .course import nbgrader, release_notebook, solution_notebook
+from .course import make_course_dir, release_notebook, solution_notebook
 
 MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
 
@@ -38,6 +38,8 @@ class Job:
     tests: list[dict] = field(default_factory=list)  # {grade_id, points, max_points, status, message}
     problems: list[str] = field(default_factory=list)  # what went wrong, in words
     flags: list[str] = field(default_factory=list)     # for manual review
+    hold: bool = False       # suspicious code: points held (manual score 0) until reviewed
+    held: list[str] = field(default_factory=list)      # grade ids given a manual score of 0 by us
     seconds: float = 0.0
 
 
@@ -45,7 +47,8 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
               workers: int | None = None, students: list[str] | None = None,
               releases: Path | None = None) -> list[Job]:
     """Grade every submitted/<student>/<lesson> (or only `students`), `workers` at a time."""
-    course = Path(course).resolve()
+    course = prepare(course, lessons)
+    releases = releases or course / "release"
     jail, why = sandbox.bwrap_works()
     if not jail:
         print(f"WARNING: grading WITHOUT the filesystem/network jail: {why}", file=sys.stderr, flush=True)
@@ -58,6 +61,18 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
     return jobs
 
 
+def prepare(course: Path, lessons: list[str]) -> Path:
+    """An nbgrader course folder whose gradebook knows these lessons (their cells, points and
+    test sources), with its own copy of the releases in course/release."""
+    from .release import generate
+
+    course = Path(course).resolve()
+    missing = [lesson for lesson in lessons if not (course / "release" / lesson).is_dir()]
+    if missing:
+        generate(missing, releases=course / "release", course_dir=make_course_dir(course))
+    return make_course_dir(course, releases=course / "release")
+
+
 def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
               releases: Path | None = None) -> Job:
     start = time.perf_counter()
@@ -65,11 +80,13 @@ def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, j
     submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
     for stale in (course / "autograded" / student / lesson,):
         shutil.rmtree(stale, ignore_errors=True)  # idempotent: a re-run starts clean
+    outcome.release_held(course, course / "grading" / lesson / f"{student}.json")
     readable = _preflight(submitted, lesson, job, releases)
     if readable:
         _autograde(course, student, lesson, limits, jail, job)
     _ensure_gradebook_row(course, student, lesson)
     outcome.collect(course, job)
+    _limit_output(course, job, limits)
     job.seconds = round(time.perf_counter() - start, 1)
     out = course / "grading" / lesson / f"{student}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +118,9 @@ def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool
     release = release_notebook(lesson, releases) if releases else release_notebook(lesson)
     ours = {c.source.strip() for path in (release, solution_notebook(lesson))
             for c in nbformat.read(path, as_version=4).cells}  # the course's own cells
-    job.flags += [str(f) for f in scan.scan_cells(raw["cells"], ours)]
+    flags = scan.scan_cells(raw["cells"], ours)
+    job.flags += [str(f) for f in flags]
+    job.hold = any(f.hold for f in flags)
     return True
 
 
@@ -166,6 +185,19 @@ def _nbgrader_reason(text: str) -> str:
             return reason
     errors = [line.strip() for line in text.splitlines() if "Error" in line]
     return errors[-1][:300] if errors else "see the grading log"
+
+
+def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
+    """A graded notebook over the output limit keeps its test cells' outputs only."""
+    path = course / "autograded" / job.student / job.lesson / f"{job.lesson}.ipynb"
+    if not path.exists() or path.stat().st_size <= limits.output_mb * 2**20:
+        return
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.outputs = []
+    nbformat.write(nb, path)
+    job.problems.append(f"the notebook printed more than {limits.output_mb} MB; its outputs were cut")
 
 
 def _ensure_gradebook_row(course: Path, student: str, lesson: str):

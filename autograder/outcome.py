@@ -69,12 +69,13 @@ def collect(course: Path, job) -> None:
                 cell = cells.get(grade.name)
                 printed, error = _cell_text(cell) if cell is not None else ("", None)
                 ran = cell is not None and cell.get("execution_count") is not None
-                if (grade.auto_score or 0) > 0 and grade.manual_score is None and not MARKER.search(printed) \
-                        and "exercise(" in (cell.source if cell is not None else ""):
-                    grade.manual_score = 0.0
-                    gb.db.commit()
-                    job.flags.append(f"{grade.name}: scored without its checks printing a result "
-                                     "(kernel tampered with?); set to 0 for manual review")
+                earned = (grade.auto_score or 0) > 0 and grade.manual_score is None
+                if earned and not MARKER.search(printed) and "exercise(" in (cell.source if cell is not None else ""):
+                    _hold(gb, grade, job, f"{grade.name}: scored without its checks printing a result "
+                                          "(kernel tampered with?); set to 0 for manual review")
+                elif earned and job.hold:
+                    _hold(gb, grade, job, f"{grade.name}: points held (manual score 0) because of the "
+                                          "flagged code; review it in formgrader")
                 points = grade.score
                 if not ran:
                     status, message = "not run", _why_not_run(job)
@@ -93,6 +94,33 @@ def collect(course: Path, job) -> None:
         job.score, job.max_score = submission.score, submission.max_score
     if any("test environment was modified" in t["message"] for t in job.tests):
         job.flags.append("llmcourse.checks detected replaced test helpers (see the failed tests)")
+
+
+def _hold(gb, grade, job, why: str):
+    grade.manual_score = 0.0
+    gb.db.commit()
+    job.held.append(grade.name)
+    job.flags.append(why)
+
+
+def release_held(course: Path, record: Path):
+    """Before re-grading: undo the manual zeros an earlier run set, so grading is idempotent."""
+    import json
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not record.exists():
+        return
+    old = json.loads(record.read_text())
+    if not old.get("held"):
+        return
+    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
+        for grade_id in old["held"]:
+            try:
+                grade = gb.find_grade(grade_id, old["lesson"], old["lesson"], old["student"])
+            except MissingEntry:
+                continue
+            grade.manual_score = None
+        gb.db.commit()
 
 
 def _why_not_run(job) -> str:

@@ -16,13 +16,20 @@ RULES = [
     ("touches builtins", r"\bimport\s+builtins|__builtins__"),
     ("sys.modules trick", r"sys\.modules|importlib\.reload|__import__"),
     ("exits the kernel", r"os\._exit|sys\.exit|\bexit\s*\(|\bquit\s*\(|os\.kill|signal\.\w+"),
-    ("hooks IPython", r"get_ipython|run_cell|set_custom_exc|showtraceback|\bsys\.settrace|sys\.setprofile"),
+    ("hooks IPython", r"run_cell|set_custom_exc|showtraceback|\bsys\.settrace|sys\.setprofile"),
     ("reads the call stack (hidden tests)", r"inspect\.(stack|currentframe|getsource|getouterframes)|"
                                             r"sys\._getframe|linecache|f_back|\b_ih\b|\bIn\s*\["),
     ("refers to grader files", r"gradebook|solutions/|autograded|submitted/|\.db\b|/work/|nbgrader"),
+    ("dynamic code (may hide the above)", r"\b(exec|eval|compile)\s*\(|\bgetattr\s*\(\s*(sys|torch|np|builtins)|"
+                                          r"\bglobals\s*\(\)\s*\[|__dict__\s*\["),
     ("network or processes", r"\bsocket\b|urllib|requests\.|http\.client|subprocess|os\.system|os\.popen|ctypes"),
     ("defines custom equality", r"def\s+__(eq|ne|bool|float|array|torch_function)__"),
 ]
+# Code that can fake a test result: a submission with any of these has its points held (a manual
+# score of 0 in the gradebook) until an instructor has looked at it in formgrader.
+HOLD = {"patches a library or test helper", "touches the test helpers", "touches builtins",
+        "sys.modules trick", "hooks IPython", "reads the call stack (hidden tests)",
+        "dynamic code (may hide the above)"}
 _COMPILED = [(why, re.compile(pattern)) for why, pattern in RULES]
 
 
@@ -31,6 +38,10 @@ class Flag:
     cell: int        # index of the cell in the submitted notebook
     rule: str
     line: str        # the offending line, quoted in the report
+
+    @property
+    def hold(self) -> bool:
+        return self.rule in HOLD
 
     def __str__(self):
         return f"cell {self.cell}: {self.rule}: {self.line}"
