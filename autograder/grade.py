@@ -119,9 +119,31 @@ def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool
     ours = {c.source.strip() for path in (release, solution_notebook(lesson))
             for c in nbformat.read(path, as_version=4).cells}  # the course's own cells
     flags = scan.scan_cells(raw["cells"], ours)
+    job.flags += _locked_cell_changes(raw["cells"], nbformat.read(release, as_version=4))
     job.flags += [str(f) for f in flags]
     job.hold = any(f.hold for f in flags)
     return True
+
+
+def _locked_cell_changes(cells: list, release) -> list[str]:
+    """Locked cells of the release (tests, setup) that the submission deleted or edited. nbgrader
+    restores them before grading; the instructor still wants to know."""
+    submitted = {}
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        if isinstance(meta, dict) and meta.get("grade_id"):
+            source = cell.get("source", "")
+            submitted[meta["grade_id"]] = "".join(source) if isinstance(source, list) else str(source)
+    changes = []
+    for cell in release.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("locked"):
+            continue
+        if meta["grade_id"] not in submitted:
+            changes.append(f"locked cell {meta['grade_id']} was deleted (restored from the source)")
+        elif submitted[meta["grade_id"]].strip() != cell.source.strip():
+            changes.append(f"locked cell {meta['grade_id']} was edited (restored from the source)")
+    return changes
 
 
 def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Job):
@@ -149,7 +171,7 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
         job.status = "error"
         job.problems.append("nbgrader could not finish grading: " + _nbgrader_reason(text))
     for line in text.splitlines():
-        if "has changed! (should be" in line:  # OverwriteCells restored a cell or its metadata
+        if "has changed! (should be" in line and "'checksum'" not in line:  # metadata restored
             job.flags.append("restored from the source: " + line.split("] ", 1)[-1].strip())
         if "was missing from the submission" in line or "Missing grade cell" in line:
             job.flags.append("restored a deleted cell: " + line.split("] ", 1)[-1].strip())

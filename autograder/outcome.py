@@ -62,6 +62,14 @@ def collect(course: Path, job) -> None:
         except Exception as e:
             job.problems.append(f"the graded notebook could not be read back ({e})")
     hidden = hidden_lines(lesson)
+    if graded_path.exists() and cells:
+        for index, cell in enumerate(nb.cells):
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and not meta.get("grade"):
+                error = _cell_text(cell)[1]
+                if error:
+                    name = meta.get("grade_id") or f"cell {index}"
+                    job.problems.append(redact(f"your cell {name} raised {error[:300]}", hidden))
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
         submission = gb.find_submission(lesson, student)
         for notebook in submission.notebooks:

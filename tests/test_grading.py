@@ -40,7 +40,7 @@ def submission(course, softmax: str | None = None, edit=None) -> bytes:
     return nbformat.writes(nb).encode()
 
 
-def test_cells(nb):
+def grade_cells(nb):
     return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
 
 
@@ -49,12 +49,12 @@ def delete_tests(nb):
 
 
 def edit_tests(nb):
-    for cell in test_cells(nb):
+    for cell in grade_cells(nb):
         cell.source = "print('all 3 checks passed')"
 
 
 def edit_points(nb):
-    for cell in test_cells(nb):
+    for cell in grade_cells(nb):
         cell.metadata.nbgrader["points"] = 100
         cell.metadata.nbgrader["locked"] = False
 
@@ -104,10 +104,12 @@ def graded(tmp_path_factory, listener):
         "blank": submission(course),
         "read-solutions": submission(course, f"open({str(SOLUTIONS / LESSON / (LESSON + '.ipynb'))!r}).read()\n" + good),
         "read-other": submission(course, f"open({str(other)!r}).read()\n" + good),
-        "write-gradebook": submission(course, f"open({str(course / 'gradebook.db')!r}, 'ab').write(b'0')\n" + good),
+        "write-gradebook": submission(course, "import sqlite3\n"
+                                      f"db = sqlite3.connect({str(course / 'gradebook.db')!r})\n"
+                                      "db.execute('UPDATE grade SET manual_score = 100')\ndb.commit()\n"),
         "network": submission(course, f"import socket\nsocket.create_connection(('127.0.0.1', {listener}), timeout=3)\n" + good),
         "infinite-loop": submission(course, "while True:\n    pass\n" + good),
-        "memory-bomb": submission(course, "hog = [bytearray(2**28) for _ in range(64)]\n" + good),
+        "memory-bomb": submission(course, "hog = bytearray(16 * 2**30)  # more than this machine has\n" + good),
         "huge-output": submission(course, "print('x' * 30_000_000)\n" + good),
         "exit-early": submission(course, good + "\nimport os\nos._exit(0)\n"),
         "delete-tests": submission(course, None, delete_tests),
@@ -164,7 +166,8 @@ def test_cannot_read_other_submissions(graded):
 
 
 def test_cannot_write_gradebook(graded):
-    check(graded, "write-gradebook", 0)
+    job, text = check(graded, "write-gradebook", 0)
+    assert "no such table" in text  # it only found an empty scratch /tmp, not the gradebook
     assert gradebook.scores(graded[0], LESSON)["good"] == (3, 3)  # still a readable, intact gradebook
 
 
@@ -180,7 +183,7 @@ def test_infinite_loop_is_stopped(graded):
 
 def test_memory_bomb_is_stopped(graded):
     job, _ = check(graded, "memory-bomb", 0)
-    assert any("MemoryError" in t["message"] or "not run" in t["message"] for t in job.tests)
+    assert any("MemoryError" in p for p in job.problems), job.problems
 
 
 def test_huge_output_is_cut_but_earned_points_stay(graded):
@@ -197,13 +200,14 @@ def test_exit_early_scores_nothing(graded):
 
 def test_deleted_test_cells_are_restored(graded):
     job, _ = check(graded, "delete-tests", 0)
+    assert any("test_softmax_small was deleted" in f for f in job.flags)
     assert {t["grade_id"] for t in job.tests} == {"test_softmax_small", "test_softmax_stable"}
     assert all(t["status"] == "failed" for t in job.tests)
 
 
 def test_edited_test_cells_are_restored(graded):
     job, _ = check(graded, "edit-tests", 0)
-    assert any("restored" in f for f in job.flags)
+    assert any("test_softmax_small was edited" in f for f in job.flags)
 
 
 def test_edited_points_are_restored(graded):
