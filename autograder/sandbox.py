@@ -32,7 +32,8 @@ class Limits:
     notebook_timeout: int = 600     # seconds for a whole notebook, kernel start included
     memory_mb: int = 4096           # address space of the kernel (RLIMIT_AS)
     output_mb: int = 20             # size of the graded notebook, outputs included
-    processes: int = 256            # RLIMIT_NPROC inside the jail
+    processes: int = 1024           # RLIMIT_NPROC (threads count too: torch starts many)
+    tmp_mb: int = 512               # size of the jail's private /tmp
     file_mb: int = 100              # largest file the kernel may write (RLIMIT_FSIZE)
 
 
@@ -106,7 +107,7 @@ def kernel_env(scratch: Path, connection_dir: Path) -> dict:
     keep = ("LANG", "LC_ALL", "LLMCOURSE_MODE", "LLMCOURSE_DEVICE", "NBGRADER_EXECUTION",
             "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "LLMCOURSE_IMDB")
     env = {k: os.environ[k] for k in keep if k in os.environ}
-    env.update(PATH=f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", HOME=str(scratch),
+    env.update(PATH=f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", HOME="/tmp", IPYTHONDIR="/tmp/ipython",
                TMPDIR="/tmp", MPLBACKEND="Agg", MPLCONFIGDIR="/tmp/mpl", PYTHONPATH=str(REPO),
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1",
                PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -114,25 +115,30 @@ def kernel_env(scratch: Path, connection_dir: Path) -> dict:
     return env
 
 
+def jail(scratch: Path, limits: Limits, writable: list[Path] = (), readable: list[Path] = ()) -> list[str]:
+    """bwrap + prlimit arguments for a program (appended by the caller) in the jail."""
+    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            "--tmpfs", "/", "--dev", "/dev", "--proc", "/proc",
+            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+    for path in [*_read_only_mounts(), *readable]:
+        args += ["--ro-bind", str(path), str(path)]
+    args += _symlinks()
+    for path in [scratch, *writable]:
+        args += ["--bind", str(path), str(path)]
+    args += ["--remount-ro", "/", "--chdir", str(scratch), "--clearenv"]
+    for key, value in kernel_env(scratch, (list(writable) or [scratch])[-1]).items():
+        args += ["--setenv", key, value]
+    return args + ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--nproc={limits.processes}",
+                   f"--fsize={limits.file_mb * 2**20}", "--core=0", f"--cpu={limits.notebook_timeout * 2}"]
+
+
 def command(connection_file: str, scratch: Path, limits: Limits) -> list[str]:
     """The bwrap + prlimit command line that runs ipykernel on connection_file."""
     connection = Path(connection_file).resolve()
     # ZeroMQ's ipc sockets live at <ip>-<port>; grading points `ip` at a per-job folder
     sockets = Path(json.loads(connection.read_text())["ip"]).resolve().parent
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-            "--tmpfs", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for path in _read_only_mounts():
-        args += ["--ro-bind", str(path), str(path)]
-    args += _symlinks()
-    args += ["--bind", str(scratch), str(scratch), "--bind", str(sockets), str(sockets),
-             "--ro-bind", str(connection), str(connection), "--chdir", str(scratch), "--clearenv"]
-    for key, value in kernel_env(scratch, sockets).items():
-        args += ["--setenv", key, value]
-    args += ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--nproc={limits.processes}",
-             f"--fsize={limits.file_mb * 2**20}", "--core=0",
-             f"--cpu={limits.notebook_timeout * 2}",
-             str(Path(sys.prefix) / "bin" / "python"), "-m", "ipykernel_launcher", "-f", connection_file]
-    return args
+    return jail(scratch, limits, writable=[sockets], readable=[connection]) + [
+        str(Path(sys.prefix) / "bin" / "python"), "-m", "ipykernel_launcher", "-f", connection_file]
 
 
 def unjailed_command(connection_file: str, scratch: Path, limits: Limits) -> list[str]:
