@@ -225,9 +225,12 @@ def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
 def _ensure_gradebook_row(course: Path, student: str, lesson: str):
     """nbgrader records a submission before it executes; when it never got that far (malformed
     notebook) add one, so the gradebook holds a (zero) grade for every submission."""
+    import warnings
+
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from inside nbgrader
         try:
             gb.find_submission(lesson, student)
         except MissingEntry:
