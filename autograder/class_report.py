@@ -39,18 +39,23 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     lessons = sorted({r["lesson"] for r in rows})
-    tests = defaultdict(list)
+    tests = defaultdict(Counter)  # test -> {status: students}
     for r in rows:
         for t in r["tests"]:
-            tests[f"{r['lesson']}/{t['grade_id']}"].append(t["points"] / t["max_points"] if t["max_points"] else 0)
+            tests[f"{r['lesson']}/{t['grade_id']}"][t["status"]] += 1
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     left.hist([[r["score"] / r["max_score"] * 100 if r["max_score"] else 0 for r in rows if r["lesson"] == lesson]
                for lesson in lessons], bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.01], label=lessons)
     left.set(title="Score distribution per lesson", xlabel="score (% of the lesson's points)", ylabel="students")
     left.legend(fontsize=8)
     names = sorted(tests)
-    right.barh(names, [100 * sum(v) / len(v) for v in (tests[n] for n in names)], color="tab:green")
-    right.set(title="Mean score per exercise test", xlabel="% of points earned", xlim=(0, 100))
+    left_edge = [0] * len(names)
+    for status, color in (("passed", "tab:green"), ("failed", "tab:red"), ("not run", "tab:gray")):
+        counts = [tests[n][status] for n in names]
+        right.barh(names, counts, left=left_edge, color=color, label=status)
+        left_edge = [a + b for a, b in zip(left_edge, counts)]
+    right.set(title="Results per exercise test", xlabel="students")
+    right.legend(fontsize=8)
     right.invert_yaxis()
     right.tick_params(axis="y", labelsize=8)
     fig.tight_layout()
@@ -84,6 +89,10 @@ def markdown(course: Path, rows: list[dict]) -> str:
     lines += ["", "## Submissions that errored", ""]
     lines += [f"- {r['student']} / {r['lesson']}: {r['status']}: {' | '.join(r['problems'])}"
               for r in rows if r["status"] != "graded" or r["problems"]] or ["- none"]
+    crashed = Counter(err.split(":")[0] for r in rows for err in r.get("cell_errors", []))
+    if crashed:
+        lines += ["", "Errors raised by students' own cells: "
+                  + ", ".join(f"{what} ({n}×)" for what, n in crashed.most_common(8))]
     lines += ["", "## Flagged for manual review", ""]
     for r in rows:
         for flag in r["flags"]:

@@ -21,6 +21,8 @@ def render(record: dict, notes: list[str]) -> str:
         rows.append(f"<h3 class='{css}'>{e(t['grade_id'])}: {e(t['status'])} "
                     f"({t['points']:g} / {t['max_points']:g})</h3><pre>{e(t['message'] or '(no output)')}</pre>")
     problems = "".join(f"<p class='note'>{e(p)}</p>" for p in notes + record["problems"])
+    if record.get("cell_errors"):
+        problems += "<p>Errors in your cells:</p><pre>" + e("\n".join(record["cell_errors"])) + "</pre>"
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(record['lesson'])}: feedback for "
             f"{e(record['student'])}</title><style>{STYLE}</style></head><body>"
             f"<h1>{e(record['lesson'])}: {record['score']:g} / {record['max_score']:g}</h1>"

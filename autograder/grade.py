@@ -36,7 +36,8 @@ class Job:
     score: float = 0.0
     max_score: float = 0.0
     tests: list[dict] = field(default_factory=list)  # {grade_id, points, max_points, status, message}
-    problems: list[str] = field(default_factory=list)  # what went wrong, in words
+    problems: list[str] = field(default_factory=list)  # what went wrong while grading, in words
+    cell_errors: list[str] = field(default_factory=list)  # errors the student's own cells raised
     flags: list[str] = field(default_factory=list)     # for manual review
     hold: bool = False       # suspicious code: points held (manual score 0) until reviewed
     held: list[str] = field(default_factory=list)      # grade ids given a manual score of 0 by us

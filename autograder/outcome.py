@@ -68,8 +68,8 @@ def collect(course: Path, job) -> None:
             if cell.cell_type == "code" and not meta.get("grade"):
                 error = _cell_text(cell)[1]
                 if error:
-                    name = meta.get("grade_id") or f"cell {index}"
-                    job.problems.append(redact(f"your cell {name} raised {error[:300]}", hidden))
+                    name = meta.get("grade_id") or str(index)
+                    job.cell_errors.append(redact(f"cell {name} raised {error[:300]}", hidden))
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
         submission = gb.find_submission(lesson, student)
         for notebook in submission.notebooks:

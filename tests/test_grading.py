@@ -188,7 +188,7 @@ def test_infinite_loop_is_stopped(graded):
 
 def test_memory_bomb_is_stopped(graded):
     job, _ = check(graded, "memory-bomb", 0)
-    assert any("MemoryError" in p for p in job.problems), job.problems
+    assert any("MemoryError" in p for p in job.cell_errors), job.cell_errors
 
 
 def test_huge_output_is_cut_but_earned_points_stay(graded):
