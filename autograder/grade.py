@@ -79,13 +79,12 @@ def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, j
     start = time.perf_counter()
     job = Job(student, lesson)
     submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
-    for stale in (course / "autograded" / student / lesson,):
-        shutil.rmtree(stale, ignore_errors=True)  # idempotent: a re-run starts clean
+    shutil.rmtree(course / "autograded" / student / lesson, ignore_errors=True)  # a re-run starts clean
     outcome.release_held(course, course / "grading" / lesson / f"{student}.json")
     readable = _preflight(submitted, lesson, job, releases)
     if readable:
         _autograde(course, student, lesson, limits, jail, job)
-    _ensure_gradebook_row(course, student, lesson)
+    _ensure_gradebook_row(course, student, lesson, reset=not readable)
     outcome.collect(course, job)
     _limit_output(course, job, limits)
     job.seconds = round(time.perf_counter() - start, 1)
@@ -223,9 +222,10 @@ def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
     job.problems.append(f"the notebook printed more than {limits.output_mb} MB; its outputs were cut")
 
 
-def _ensure_gradebook_row(course: Path, student: str, lesson: str):
+def _ensure_gradebook_row(course: Path, student: str, lesson: str, reset: bool = False):
     """nbgrader records a submission before it executes; when it never got that far (malformed
-    notebook) add one, so the gradebook holds a (zero) grade for every submission."""
+    notebook) add one, so the gradebook holds a (zero) grade for every submission. `reset`
+    replaces the grades of an earlier, readable version of the same submission."""
     import warnings
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -234,7 +234,13 @@ def _ensure_gradebook_row(course: Path, student: str, lesson: str):
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from inside nbgrader
         try:
             gb.find_submission(lesson, student)
+            exists = True
         except MissingEntry:
-            if not any(s.id == student for s in gb.students):
-                gb.add_student(student)
-            gb.add_submission(lesson, student)
+            exists = False
+        if exists and not reset:
+            return
+        if exists:
+            gb.remove_submission(lesson, student)
+        if not any(s.id == student for s in gb.students):
+            gb.add_student(student)
+        gb.add_submission(lesson, student)

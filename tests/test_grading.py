@@ -259,3 +259,11 @@ def test_regrading_one_student_is_idempotent(graded):
     assert gradebook.scores(course, LESSON) == before
 
 
+
+
+def test_a_broken_resubmission_replaces_the_old_grade(graded):
+    course, _ = graded  # runs last: it overwrites "good"
+    (course / "submitted" / "good" / LESSON / f"{LESSON}.ipynb").write_text("{ not json")
+    [job] = grade_all(course, [LESSON], LIMITS, students=["good"])
+    assert job.status == "malformed"
+    assert gradebook.scores(course, LESSON)["good"] == (0, 3)
