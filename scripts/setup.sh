@@ -30,17 +30,9 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The grader runs student code in a bubblewrap jail (docs/grading.md). Install it where we can
-# (as root with apt, e.g. CI); elsewhere grading still works and says loudly what is off.
-if ! command -v bwrap >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "setup: installing bubblewrap for the grading jail"
-        { apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }; } \
-            >/dev/null 2>&1 || echo "setup: WARNING: could not install bubblewrap: grading will run WITHOUT its jail"
-    else
-        echo "setup: WARNING: bubblewrap (bwrap) is missing: grading will run WITHOUT its jail (apt-get install bubblewrap)"
-    fi
-fi
+# The grader runs student code in a bubblewrap jail (docs/grading.md): installed where we can
+# (root with apt, e.g. CI); elsewhere grading still works and says loudly what is off.
+bash scripts/system-packages.sh bubblewrap
 
 # IMDb is never committed: link the machine's copy if there is one (see data/README.md).
 if [ ! -e data/imdb ]; then
