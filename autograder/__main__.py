@@ -1,12 +1,24 @@
-"""python -m autograder <command>: the course's instructor commands (see README)."""
+"""python -m autograder <command>: the course's instructor commands (see docs/grading.md).
+
+  release    regenerate notebooks/ from solutions/, refusing a release that would grade wrongly
+  collect    submissions from a folder, an LMS zip or nbgrader's exchange into a course folder
+  grade      autograde them in the jail, in parallel; then feedback, report and CSV
+  feedback   per-student HTML feedback from the grading records
+  report     class summary (report.md, scores.png, grades.csv, tests.csv)
+  course     the main job: release, execute every solution, autograde it, report
+"""
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
+DEFAULT_COURSE = Path("build") / "grading"
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("course", help="release, execute every solution, autograde it, report")
@@ -14,19 +26,106 @@ def main(argv=None) -> int:
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
     p.add_argument("--json", type=Path, help="also write the report as JSON to this file")
 
-    p = sub.add_parser("release", help="regenerate notebooks/ from solutions/")
+    p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ and validate it")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
+    p.add_argument("--no-validate", action="store_true", help="skip nbgrader validate (faster)")
 
-    args = parser.parse_args(argv)
+    p = sub.add_parser("collect", help="collect submissions into the course folder")
+    p.add_argument("source", type=Path, help="a folder, an LMS zip, or nbgrader's exchange inbound folder")
+    p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
+    p.add_argument("--lessons", nargs="*")
+    p.add_argument("--deadline", help="ISO time, UTC unless it says otherwise: later ones are flagged late")
+    p.add_argument("--pattern", help="regex for file names with groups student_id, file_id (and timestamp)")
+
+    p = sub.add_parser("grade", help="autograde the collected submissions, then feedback and report")
+    p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
+    p.add_argument("--lessons", nargs="*")
+    p.add_argument("--students", nargs="*", help="only these (e.g. one late submission)")
+    p.add_argument("--workers", type=int, help="parallel jobs (default: one per core)")
+    p.add_argument("--cell-timeout", type=int, default=60)
+    p.add_argument("--notebook-timeout", type=int, default=600)
+    p.add_argument("--memory-mb", type=int, default=4096)
+
+    for name in ("feedback", "report"):
+        p = sub.add_parser(name, help=f"write the {name} from the grading records")
+        p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    from .course import lessons as all_lessons
+
     if args.command == "course":
         from .run_course import run
         return run(args.lessons, mode=args.mode, json_path=args.json)
     if args.command == "release":
-        from .release import generate
-        for path in generate(args.lessons):
-            print(f"released {path}")
+        return _release(args)
+    if args.command == "collect":
+        from .collect import DEFAULT_PATTERN, collect
+        from .grade import prepare
+
+        deadline = dt.datetime.fromisoformat(args.deadline) if args.deadline else None
+        if deadline and deadline.tzinfo is None:
+            deadline = deadline.replace(tzinfo=dt.timezone.utc)
+        course = prepare(args.course, args.lessons or all_lessons())
+        found = collect(args.source, course, args.lessons or all_lessons(),
+                        args.pattern or DEFAULT_PATTERN, deadline)
+        for s in found.submissions:
+            print(f"collected {s.student}/{s.lesson}" + (f"  ({'; '.join(s.notes)})" if s.notes else ""))
+        for problem in found.problems:
+            print(f"NOT COLLECTED {problem}")
+        return 0
+    if args.command == "grade":
+        return _grade(args, args.lessons or all_lessons())
+    if args.command == "feedback":
+        from .feedback import write_all
+        print(f"wrote {len(write_all(args.course))} feedback file(s) under {args.course / 'feedback'}")
+        return 0
+    if args.command == "report":
+        from .class_report import write
+        print(f"wrote {write(args.course)}/report.md")
         return 0
     return 2
+
+
+def _release(args) -> int:
+    if args.no_validate:
+        from .release import generate
+        paths = generate(args.lessons)
+    else:
+        from .validate import ReleaseRefused, release
+        try:
+            paths = release(args.lessons)
+        except ReleaseRefused as e:
+            print(e, file=sys.stderr)
+            return 1
+    for path in paths:
+        print(f"released {path}")
+    return 0
+
+
+def _grade(args, lessons) -> int:
+    import time
+
+    from . import class_report, feedback, sandbox
+    from .grade import grade_all
+
+    print("protections:")
+    for name, state in sandbox.protections().items():
+        print(f"  {'OK ' if state == 'on' else '!! '} {name}: {state}")
+    limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                            memory_mb=args.memory_mb)
+    start = time.perf_counter()
+    jobs = grade_all(args.course, lessons, limits, workers=args.workers, students=args.students)
+    seconds = time.perf_counter() - start
+    for job in jobs:
+        print(f"{job.student:<20}{job.lesson:<20}{job.score:>6g} / {job.max_score:<6g}{job.status:<10}"
+              f"{job.seconds:>6.1f} s  {len(job.flags)} flag(s)  {' | '.join(job.problems)[:100]}")
+    feedback.write_all(args.course)
+    out = class_report.write(args.course)
+    print(f"graded {len(jobs)} submission(s) in {seconds:.1f} s; report, grades.csv and scores.png in {out}")
+    return 0
 
 
 if __name__ == "__main__":

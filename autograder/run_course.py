@@ -16,9 +16,10 @@ import shutil
 import time
 from pathlib import Path
 
-from . import gradebook
-from .course import REPO, lessons, make_course_dir, nbgrader, solution_notebook
+from . import sandbox
+from .course import RELEASES, REPO, lessons, make_course_dir, solution_notebook
 from .execute import execute
+from .grade import grade_all
 from .release import generate
 
 STUDENT = "solutions"  # the submission made of the solution notebooks
@@ -39,34 +40,42 @@ def run(selected: list[str] | None = None, mode: str = "fast", build: Path = REP
     release_s = time.perf_counter() - start
     print(f"released {len(selected)} lesson(s) to notebooks/ in {release_s:.0f} s")
 
+    executed_runs = {}
     for lesson in selected:
         print(f"[{lesson}] executing the solution in {mode} mode ...", flush=True)
         results.clear(lesson)
-        executed = execute(solution_notebook(lesson), mode=mode, measure_memory=True,
-                           save_to=build / "executed" / f"{lesson}.ipynb")
-        if executed.error:
-            print(f"[{lesson}] FAILED while executing:\n{executed.error[-2000:]}")
+        executed_runs[lesson] = run_ = execute(solution_notebook(lesson), mode=mode, measure_memory=True,
+                                               save_to=build / "executed" / f"{lesson}.ipynb")
+        if run_.error:
+            print(f"[{lesson}] FAILED while executing:\n{run_.error[-2000:]}")
+        shutil.copytree(RELEASES / lesson, course / "release" / lesson, dirs_exist_ok=True)
         submission = course / "submitted" / STUDENT / lesson
         submission.mkdir(parents=True, exist_ok=True)
         shutil.copy(solution_notebook(lesson), submission / f"{lesson}.ipynb")
-        print(f"[{lesson}] autograding ...", flush=True)
-        t0 = time.perf_counter()
-        proc = nbgrader("autograde", lesson, "--force", course_dir=course, check=False)
-        grade_s = time.perf_counter() - t0
-        if proc.returncode != 0:
-            print(f"[{lesson}] nbgrader autograde failed:\n{(proc.stdout + proc.stderr)[-2000:]}")
-        score, max_score = gradebook.scores(course, lesson).get(STUDENT, (0.0, None))
-        rows.append(dict(lesson=lesson, run_s=round(executed.seconds, 1), grade_s=round(grade_s, 1),
-                         score=score, max_score=max_score, **executed.peak,
-                         ok=executed.error is None and proc.returncode == 0,
+
+    # Grade the solutions as one student's full-course submission, the way an instructor grades
+    # a class: in the grader's jail, under its limits, lessons in parallel.
+    print(f"autograding the solutions as one submission of {len(selected)} lesson(s) ...", flush=True)
+    t0 = time.perf_counter()
+    jobs = {job.lesson: job for job in grade_all(course, selected)}
+    grading_s = time.perf_counter() - t0
+    for lesson in selected:
+        run_, job = executed_runs[lesson], jobs[lesson]
+        if job.status != "graded" or job.problems:
+            print(f"[{lesson}] grading: {job.status}; {'; '.join(job.problems)}")
+        rows.append(dict(lesson=lesson, run_s=round(run_.seconds, 1), grade_s=job.seconds,
+                         score=job.score, max_score=job.max_score or None, **run_.peak,
+                         ok=run_.error is None and job.status == "graded",
                          results=results.load(lesson)))
 
     print(report(rows, mode))
+    print(f"one full-course submission autograded in {grading_s:.1f} s (wall clock, "
+          f"{os.cpu_count()} workers; sandbox: {'on' if sandbox.bwrap_works()[0] else 'OFF'})")
     if json_path:
         json_path = Path(json_path)
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({"mode": mode, "machine": machine(), "release_s": round(release_s, 1),
-                                         "lessons": rows}, indent=1))
+                                         "grade_submission_s": round(grading_s, 1), "lessons": rows}, indent=1))
         print(f"wrote {json_path}")
     full_marks = all(r["ok"] and r["max_score"] is not None and r["score"] == r["max_score"] for r in rows)
     return 0 if full_marks else 1

@@ -31,6 +31,11 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(pe_positions=128),
         "full": dict(pe_positions=512),
     },
+    "03_transformer": {
+        # depths of the residual demo; sentences used to find heads by measurement
+        "fast": dict(depths=(1, 4, 16, 64), probe_sentences=6),
+        "full": dict(depths=(1, 4, 16, 64), probe_sentences=12),
+    },
     "04_pretraining": {
         # reviews: None = all. *_steps and *_seconds: a run stops at whichever comes first.
         "fast": dict(unlabeled_reviews=2500, train_reviews=500, val_reviews=200, tokenizer_reviews=3000,

@@ -30,6 +30,10 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
+# The grader runs student code in a bubblewrap jail (docs/grading.md): installed where we can
+# (root with apt, e.g. CI); elsewhere grading still works and says loudly what is off.
+bash scripts/system-packages.sh bubblewrap
+
 # IMDb is never committed: link the machine's copy if there is one (see data/README.md).
 if [ ! -e data/imdb ]; then
     for candidate in "${LLMCOURSE_IMDB:-}" ../shared/data/imdb; do

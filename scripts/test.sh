@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/system-packages.sh chromium  # the browser test drives the system Chromium
 export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs alembic as a subprocess
-exec python -m pytest "$@"
+# Two workers by default (CI has 2 cores); tests that must share a worker are grouped
+# (xdist_group), e.g. lesson 05 runs after lesson 04, whose pretrained model it loads.
+exec python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -1,5 +1,7 @@
 """Every solution notebook runs top to bottom in fast mode, as a student's "Run All" would."""
 
+import copy
+
 import pytest
 
 from autograder.course import lessons, solution_notebook
@@ -14,3 +16,28 @@ def test_solution_runs_top_to_bottom(lesson, artifacts):
                   save_to=artifacts / "executed" / f"{lesson}.ipynb")
     print(f"{lesson}: {run.seconds:.1f} s")  # timings live in the benchmark, not in asserts
     assert run.error is None, f"{lesson} fails in fast mode:\n{run.error[-3000:]}"
+    assert_widgets_have_static_fallback(run.notebook, lesson)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def assert_widgets_have_static_fallback(nb, lesson):
+    """Every attention widget the lesson shows still shows a picture where no widget can run:
+    exported to HTML with nbconvert from a notebook saved without widget state (JupyterLab's
+    default), as on GitHub or in an LMS."""
+    from nbconvert import HTMLExporter
+
+    widget_cells = [c for c in nb.cells if c.cell_type == "code" and "AttentionWidget(" in c.source]
+    shown = [o["data"] for c in widget_cells for o in c.get("outputs", [])
+             if WIDGET_VIEW in o.get("data", {})]
+    assert len(shown) >= len(widget_cells), (
+        f"{lesson}: {len(widget_cells)} cells create an AttentionWidget but only {len(shown)} widget "
+        "outputs were displayed (inside an if/for, use display(...))")
+    saved = copy.deepcopy(nb)
+    saved.metadata.pop("widgets", None)  # JupyterLab saves no widget state unless asked to
+    html, _ = HTMLExporter().from_notebook_node(saved)
+    for data in shown:
+        assert "image/png" in data, f"{lesson}: a widget output has no static PNG fallback"
+        assert f"data:image/png;base64,{data['image/png'][:64]}" in html, (
+            f"{lesson}: the exported HTML does not show the widget's static picture")

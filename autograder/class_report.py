@@ -1,0 +1,118 @@
+"""The class summary: grades export (CSV), a plot, and a Markdown report for the instructor.
+
+Reads the grading records in <course>/grading/ (whose scores were read from the gradebook) and
+<course>/collection.json; writes <course>/reports/{grades.csv, tests.csv, scores.png, report.md}.
+"""
+
+import csv
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from . import sandbox
+from .collect import load as load_collection
+
+
+def records(course: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(Path(course).glob("grading/*/*.json"))]
+
+
+def export_csv(course: Path, rows: list[dict], out: Path) -> None:
+    late = {(s.student, s.lesson) for s in load_collection(course).submissions if s.late}
+    with open(out / "grades.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "lesson", "score", "max_score", "status", "late", "flagged", "problems"])
+        for r in rows:
+            w.writerow([r["student"], r["lesson"], r["score"], r["max_score"], r["status"],
+                        (r["student"], r["lesson"]) in late, bool(r["flags"]), " | ".join(r["problems"])])
+    with open(out / "tests.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "lesson", "test", "points", "max_points", "status"])
+        for r in rows:
+            for t in r["tests"]:
+                w.writerow([r["student"], r["lesson"], t["grade_id"], t["points"], t["max_points"], t["status"]])
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lessons = sorted({r["lesson"] for r in rows})
+    tests = defaultdict(Counter)  # test -> {status: students}
+    for r in rows:
+        for t in r["tests"]:
+            tests[f"{r['lesson']}/{t['grade_id']}"][t["status"]] += 1
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    left.hist([[r["score"] / r["max_score"] * 100 if r["max_score"] else 0 for r in rows if r["lesson"] == lesson]
+               for lesson in lessons], bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.01], label=lessons)
+    left.set(title="Score distribution per lesson", xlabel="score (% of the lesson's points)", ylabel="students")
+    left.legend(fontsize=8)
+    names = sorted(tests)
+    left_edge = [0] * len(names)
+    for status, color in (("passed", "tab:green"), ("failed", "tab:red"), ("not run", "tab:gray")):
+        counts = [tests[n][status] for n in names]
+        right.barh(names, counts, left=left_edge, color=color, label=status)
+        left_edge = [a + b for a, b in zip(left_edge, counts)]
+    right.set(title="Results per exercise test", xlabel="students")
+    right.legend(fontsize=8)
+    right.invert_yaxis()
+    right.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def markdown(course: Path, rows: list[dict]) -> str:
+    lines = ["# Grading report", "", "## Protections on this machine", ""]
+    lines += [f"- {name}: **{state}**" for name, state in sandbox.protections().items()]
+    lines += ["", "## Scores", "", "![scores](scores.png)", "", "| lesson | submissions | mean | min | max |",
+              "|---|---|---|---|---|"]
+    for lesson in sorted({r["lesson"] for r in rows}):
+        got = [r for r in rows if r["lesson"] == lesson]
+        scores = [r["score"] for r in got]
+        lines.append(f"| {lesson} | {len(got)} | {sum(scores) / len(scores):.2f} / {got[0]['max_score']:g} "
+                     f"| {min(scores):g} | {max(scores):g} |")
+    failed = Counter()
+    example = {}
+    for r in rows:
+        for t in r["tests"]:
+            if t["status"] != "passed":
+                key = f"{r['lesson']}/{t['grade_id']}"
+                failed[key] += 1
+                lines_ = [ln.strip() for ln in t["message"].splitlines() if ln.strip().startswith(("✗", "-", "not run"))]
+                example.setdefault(key, Counter())[(lines_ or [t["message"][:120]])[0]] += 1
+    lines += ["", "## Most failed tests", ""]
+    for key, count in failed.most_common(10):
+        common = "; ".join(f"{m} ({n}×)" for m, n in example[key].most_common(3))
+        lines.append(f"- **{key}**: failed by {count} — {common}")
+    lines += ["", "## Submissions that errored", ""]
+    lines += [f"- {r['student']} / {r['lesson']}: {r['status']}: {' | '.join(r['problems'])}"
+              for r in rows if r["status"] != "graded" or r["problems"]] or ["- none"]
+    crashed = Counter(err.split(":")[0] for r in rows for err in r.get("cell_errors", []))
+    if crashed:
+        lines += ["", "Errors raised by students' own cells: "
+                  + ", ".join(f"{what} ({n}×)" for what, n in crashed.most_common(8))]
+    lines += ["", "## Flagged for manual review", ""]
+    for r in rows:
+        for flag in r["flags"]:
+            lines.append(f"- {r['student']} / {r['lesson']}: `{flag}`")
+    if not any(r["flags"] for r in rows):
+        lines.append("- none")
+    collection = load_collection(course)
+    lines += ["", "## Collection", ""]
+    lines += [f"- {s.student} / {s.lesson}: {'; '.join(s.notes)}" for s in collection.submissions if s.notes]
+    lines += [f"- {p}" for p in collection.problems] or ["- nothing unusual"]
+    return "\n".join(lines) + "\n"
+
+
+def write(course: Path) -> Path:
+    course = Path(course)
+    out = course / "reports"
+    out.mkdir(exist_ok=True)
+    rows = records(course)
+    export_csv(course, rows, out)
+    if rows:
+        plot(rows, out / "scores.png")
+    (out / "report.md").write_text(markdown(course, rows), encoding="utf-8")
+    return out

@@ -1,0 +1,44 @@
+"""Per-student HTML feedback: the score, what happened to the submission, and for each test its
+result and message. Built from the grading record (messages already redacted), never from the
+test cells' source, so hidden tests stay hidden."""
+
+import html
+import json
+from pathlib import Path
+
+from .collect import load as load_collection
+
+STYLE = """body{font-family:sans-serif;max-width:52em;margin:2em auto;color:#222}
+.passed{color:#1a7f37}.failed,.notrun{color:#b42318}pre{background:#f6f8fa;padding:.6em;white-space:pre-wrap}
+.note{background:#fff4e5;padding:.5em}"""
+
+
+def render(record: dict, notes: list[str]) -> str:
+    e = html.escape
+    rows = []
+    for t in record["tests"]:
+        css = {"passed": "passed", "failed": "failed"}.get(t["status"], "notrun")
+        rows.append(f"<h3 class='{css}'>{e(t['grade_id'])}: {e(t['status'])} "
+                    f"({t['points']:g} / {t['max_points']:g})</h3><pre>{e(t['message'] or '(no output)')}</pre>")
+    problems = "".join(f"<p class='note'>{e(p)}</p>" for p in notes + record["problems"])
+    if record.get("cell_errors"):
+        problems += "<p>Errors in your cells:</p><pre>" + e("\n".join(record["cell_errors"])) + "</pre>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(record['lesson'])}: feedback for "
+            f"{e(record['student'])}</title><style>{STYLE}</style></head><body>"
+            f"<h1>{e(record['lesson'])}: {record['score']:g} / {record['max_score']:g}</h1>"
+            f"<p>Student: {e(record['student'])}. Status: {e(record['status'])}.</p>{problems}"
+            + ("".join(rows) or "<p>No test ran.</p>") + "</body></html>")
+
+
+def write_all(course: Path) -> list[Path]:
+    """course/feedback/<student>/<lesson>/<lesson>.html for every grading record."""
+    course = Path(course)
+    notes = {(s.student, s.lesson): s.notes for s in load_collection(course).submissions}
+    written = []
+    for path in sorted((course / "grading").glob("*/*.json")):
+        record = json.loads(path.read_text())
+        target = course / "feedback" / record["student"] / record["lesson"] / f"{record['lesson']}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(record, notes.get((record["student"], record["lesson"]), [])), encoding="utf-8")
+        written.append(target)
+    return written

@@ -1,0 +1,246 @@
+"""Autograde every collected submission: nbgrader does the grading, in the jail, under limits.
+
+One job = one (student, lesson): `nbgrader autograde LESSON --student S` in its own process
+group, with the sandbox kernel, ZeroMQ over Unix sockets in a private folder, a per-cell timeout
+and a wall limit for the whole notebook. Jobs run in parallel, one per core. Whatever happens
+(malformed JSON, a kernel that dies, a timeout, a memory bomb) the job ends with a row in the
+gradebook (0 for what did not pass) and a record in <course>/grading/<lesson>/<student>.json
+saying what happened; feedback and the report are built from those records.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import outcome, sandbox, scan
+from .course import make_course_dir, release_notebook, solution_notebook
+
+MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
+
+
+@dataclass
+class Job:
+    student: str
+    lesson: str
+    status: str = "graded"   # graded | error (nbgrader could not finish) | malformed | missing | timeout
+    score: float = 0.0
+    max_score: float = 0.0
+    tests: list[dict] = field(default_factory=list)  # {grade_id, points, max_points, status, message}
+    problems: list[str] = field(default_factory=list)  # what went wrong while grading, in words
+    cell_errors: list[str] = field(default_factory=list)  # errors the student's own cells raised
+    flags: list[str] = field(default_factory=list)     # for manual review
+    hold: bool = False       # suspicious code: points held (manual score 0) until reviewed
+    held: list[str] = field(default_factory=list)      # grade ids given a manual score of 0 by us
+    seconds: float = 0.0
+
+
+def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox.Limits(),
+              workers: int | None = None, students: list[str] | None = None,
+              releases: Path | None = None) -> list[Job]:
+    """Grade every submitted/<student>/<lesson> (or only `students`), `workers` at a time."""
+    course = prepare(course, lessons)
+    releases = releases or course / "release"
+    jail, why = sandbox.bwrap_works()
+    if not jail:
+        print(f"WARNING: grading WITHOUT the filesystem/network jail: {why}", file=sys.stderr, flush=True)
+    sandbox.install_kernel(course / ".jupyter")
+    todo = [(s.name, lesson) for lesson in lessons
+            for s in sorted((course / "submitted").glob("*")) if (s / lesson).is_dir()
+            and (students is None or s.name in students)]
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        jobs = list(pool.map(lambda t: grade_one(course, t[0], t[1], limits, jail, releases), todo))
+    return jobs
+
+
+def prepare(course: Path, lessons: list[str]) -> Path:
+    """An nbgrader course folder whose gradebook knows these lessons (their cells, points and
+    test sources), with its own copy of the releases in course/release."""
+    from .release import generate
+
+    course = Path(course).resolve()
+    missing = [lesson for lesson in lessons if not (course / "release" / lesson).is_dir()]
+    if missing:
+        generate(missing, releases=course / "release", course_dir=make_course_dir(course))
+    return make_course_dir(course, releases=course / "release")
+
+
+def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
+              releases: Path | None = None) -> Job:
+    start = time.perf_counter()
+    job = Job(student, lesson)
+    submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
+    shutil.rmtree(course / "autograded" / student / lesson, ignore_errors=True)  # a re-run starts clean
+    outcome.release_held(course, course / "grading" / lesson / f"{student}.json")
+    readable = _preflight(submitted, lesson, job, releases)
+    if readable:
+        _autograde(course, student, lesson, limits, jail, job)
+    _ensure_gradebook_row(course, student, lesson, reset=not readable)
+    outcome.collect(course, job)
+    _limit_output(course, job, limits)
+    job.seconds = round(time.perf_counter() - start, 1)
+    out = course / "grading" / lesson / f"{student}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(asdict(job), indent=1))
+    return job
+
+
+def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool:
+    """Can nbgrader read it? Also run the static scan. False means: do not autograde, score 0."""
+    if not path.exists():
+        job.status = "missing"
+        job.problems.append(f"no {lesson}.ipynb in the submission")
+        return False
+    try:
+        raw = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e:
+        job.status = "malformed"
+        job.problems.append(f"the notebook is not valid JSON ({e}); it could not be graded")
+        return False
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
+        job.status = "malformed"
+        version = raw.get("nbformat") if isinstance(raw, dict) else None
+        job.problems.append(f"not a version-4 Jupyter notebook (nbformat {version!r}); it could not be graded")
+        return False
+    try:
+        nbformat.validate(nbformat.from_dict(raw))
+    except Exception as e:  # nbgrader repairs what it can; say what was wrong
+        job.problems.append(f"the notebook does not validate ({str(e).splitlines()[0][:200]})")
+    release = release_notebook(lesson, releases) if releases else release_notebook(lesson)
+    ours = {c.source.strip() for path in (release, solution_notebook(lesson))
+            for c in nbformat.read(path, as_version=4).cells}  # the course's own cells
+    flags = scan.scan_cells(raw["cells"], ours)
+    job.flags += _locked_cell_changes(raw["cells"], nbformat.read(release, as_version=4))
+    job.flags += [str(f) for f in flags]
+    job.hold = any(f.hold for f in flags)
+    return True
+
+
+def _locked_cell_changes(cells: list, release) -> list[str]:
+    """Locked cells of the release (tests, setup) that the submission deleted or edited. nbgrader
+    restores them before grading; the instructor still wants to know."""
+    submitted = {}
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        if isinstance(meta, dict) and meta.get("grade_id"):
+            source = cell.get("source", "")
+            submitted[meta["grade_id"]] = "".join(source) if isinstance(source, list) else str(source)
+    changes = []
+    for cell in release.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("locked"):
+            continue
+        if meta["grade_id"] not in submitted:
+            changes.append(f"locked cell {meta['grade_id']} was deleted (restored from the source)")
+        elif submitted[meta["grade_id"]].strip() != cell.source.strip():
+            changes.append(f"locked cell {meta['grade_id']} was edited (restored from the source)")
+    return changes
+
+
+def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Job):
+    with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets:  # short: socket paths <108
+        env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
+               "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
+               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0"}
+        args = ["autograde", lesson, "--student", student, "--force",
+                f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
+                f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
+                "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
+                "--OverwriteCells.add_missing_cells=True",
+                "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]
+        for attempt in range(3):
+            proc = _run_limited(args, course, env, limits)
+            text = proc.stdout + proc.stderr
+            if "database is locked" not in text:
+                break
+            time.sleep(1 + attempt)  # another job was writing the gradebook
+    if proc.returncode == -signal.SIGKILL and "WALL LIMIT" in proc.stderr:
+        job.status = "timeout"
+        job.problems.append(f"the notebook ran past the {limits.notebook_timeout} s limit for a "
+                            "whole notebook and was stopped; tests that had not run score 0")
+    elif proc.returncode != 0:
+        job.status = "error"
+        job.problems.append("nbgrader could not finish grading: " + _nbgrader_reason(text))
+    for line in text.splitlines():
+        if "has changed! (should be" in line and "'checksum'" not in line:  # metadata restored
+            job.flags.append("restored from the source: " + line.split("] ", 1)[-1].strip())
+        if "was missing from the submission" in line or "Missing grade cell" in line:
+            job.flags.append("restored a deleted cell: " + line.split("] ", 1)[-1].strip())
+
+
+def _run_limited(args: list[str], course: Path, env: dict, limits: sandbox.Limits):
+    """nbgrader in its own process group; the group is killed at the wall limit. nbgrader itself
+    runs under an address-space limit too, so a flood of output cannot take the machine."""
+    bin_dir = str(Path(sys.executable).parent)
+    full_env = {**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    if shutil.which("prlimit"):
+        cmd = ["prlimit", f"--as={max(limits.memory_mb, 3072) * 2**20}", *cmd]
+    proc = subprocess.Popen(cmd, cwd=course, env=full_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=limits.notebook_timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        err += "\nWALL LIMIT"
+    return subprocess.CompletedProcess(cmd, proc.returncode, out[-200_000:], err[-200_000:])
+
+
+def _nbgrader_reason(text: str) -> str:
+    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, a crash, or memory exhausted)"),
+                           ("Kernel died", "the kernel died (os._exit, a crash, or memory exhausted)"),
+                           ("MemoryError", "out of memory"),
+                           ("CellTimeoutError", "a cell ran past the per-cell timeout"),
+                           ("Kernel didn't respond", "the kernel did not start"),
+                           ("Inconsistent checksums", "a locked cell could not be restored")):
+        if needle in text:
+            return reason
+    errors = [line.strip() for line in text.splitlines() if "Error" in line]
+    return errors[-1][:300] if errors else "see the grading log"
+
+
+def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
+    """A graded notebook over the output limit keeps its test cells' outputs only."""
+    path = course / "autograded" / job.student / job.lesson / f"{job.lesson}.ipynb"
+    if not path.exists() or path.stat().st_size <= limits.output_mb * 2**20:
+        return
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.outputs = []
+    nbformat.write(nb, path)
+    job.problems.append(f"the notebook printed more than {limits.output_mb} MB; its outputs were cut")
+
+
+def _ensure_gradebook_row(course: Path, student: str, lesson: str, reset: bool = False):
+    """nbgrader records a submission before it executes; when it never got that far (malformed
+    notebook) add one, so the gradebook holds a (zero) grade for every submission. `reset`
+    replaces the grades of an earlier, readable version of the same submission."""
+    import warnings
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from inside nbgrader
+        try:
+            gb.find_submission(lesson, student)
+            exists = True
+        except MissingEntry:
+            exists = False
+        if exists and not reset:
+            return
+        if exists:
+            gb.remove_submission(lesson, student)
+        if not any(s.id == student for s in gb.students):
+            gb.add_student(student)
+        gb.add_submission(lesson, student)

@@ -1,0 +1,137 @@
+"""What each test said: scores from the gradebook, messages from the graded notebook.
+
+The gradebook is the source of truth for points. The messages come from the outputs of the test
+cells in <course>/autograded/, with two safety rules:
+- a test cell that scored points without llmcourse.checks printing its "all N checks passed"
+  line did not really run its checks (the kernel was tampered with): its grade gets a manual
+  score of 0 in the gradebook and the submission is flagged;
+- output lines that quote a hidden test are redacted, so feedback never reveals one (student
+  code can read the calling cell's source and print it).
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from .course import solution_notebook
+
+MARKER = re.compile(r"all \d+ checks passed")
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+MESSAGE_LIMIT = 1500
+
+
+def hidden_lines(lesson: str) -> set[str]:
+    """Lines of the hidden tests of a lesson (long enough to be recognisable)."""
+    lines = set()
+    for cell in nbformat.read(solution_notebook(lesson), as_version=4).cells:
+        for block in HIDDEN.findall(cell.source):
+            lines |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
+    return lines
+
+
+def redact(text: str, hidden: set[str]) -> str:
+    out = []
+    for line in text.splitlines():
+        out.append("[line hidden: it quotes a hidden test]" if any(h in line for h in hidden) else line)
+    return "\n".join(out)
+
+
+def _cell_text(cell) -> tuple[str, str | None]:
+    """(printed text, error) of a code cell."""
+    printed, error = [], None
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            printed.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            error = f"{out.get('ename')}: {out.get('evalue')}"
+    return "".join(printed), error
+
+
+def collect(course: Path, job) -> None:
+    """Fill job.score, job.max_score and job.tests from the gradebook and the graded notebook."""
+    from nbgrader.api import Gradebook
+
+    lesson, student = job.lesson, job.student
+    graded_path = Path(course) / "autograded" / student / lesson / f"{lesson}.ipynb"
+    cells = {}
+    if graded_path.exists():
+        try:
+            nb = nbformat.read(graded_path, as_version=4)
+            cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+        except Exception as e:
+            job.problems.append(f"the graded notebook could not be read back ({e})")
+    hidden = hidden_lines(lesson)
+    if graded_path.exists() and cells:
+        for index, cell in enumerate(nb.cells):
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and not meta.get("grade"):
+                error = _cell_text(cell)[1]
+                if error:
+                    name = meta.get("grade_id") or str(index)
+                    job.cell_errors.append(redact(f"cell {name} raised {error[:300]}", hidden))
+    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(lesson, student)
+        for notebook in submission.notebooks:
+            for grade in sorted(notebook.grades, key=lambda g: g.name):
+                cell = cells.get(grade.name)
+                printed, error = _cell_text(cell) if cell is not None else ("", None)
+                ran = cell is not None and cell.get("execution_count") is not None
+                earned = (grade.auto_score or 0) > 0 and grade.manual_score is None
+                if earned and not MARKER.search(printed) and "exercise(" in (cell.source if cell is not None else ""):
+                    _hold(gb, grade, job, f"{grade.name}: scored without its checks printing a result "
+                                          "(kernel tampered with?); set to 0 for manual review")
+                elif earned and job.hold:
+                    _hold(gb, grade, job, f"{grade.name}: points held (manual score 0) because of the "
+                                          "flagged code; review it in formgrader")
+                points = grade.score
+                if not ran:
+                    status, message = "not run", _why_not_run(job)
+                elif points >= grade.max_score and grade.max_score > 0:
+                    status, message = "passed", printed
+                else:
+                    status, message = "failed", printed + (f"\n{error}" if error else "")
+                if grade.manual_score is not None and status == "passed":
+                    status = "failed"
+                message = redact(message.strip(), hidden)
+                if len(message) > MESSAGE_LIMIT:
+                    message = message[:MESSAGE_LIMIT] + "\n[... output truncated]"
+                job.tests.append({"grade_id": grade.name, "points": points, "max_points": grade.max_score,
+                                  "status": status, "message": message})
+        gb.db.refresh(submission)
+        job.score, job.max_score = submission.score, submission.max_score
+    if any("test environment was modified" in t["message"] for t in job.tests):
+        job.flags.append("llmcourse.checks detected replaced test helpers (see the failed tests)")
+
+
+def _hold(gb, grade, job, why: str):
+    grade.manual_score = 0.0
+    gb.db.commit()
+    job.held.append(grade.name)
+    job.flags.append(why)
+
+
+def release_held(course: Path, record: Path):
+    """Before re-grading: undo the manual zeros an earlier run set, so grading is idempotent."""
+    import json
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not record.exists():
+        return
+    old = json.loads(record.read_text())
+    if not old.get("held"):
+        return
+    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
+        for grade_id in old["held"]:
+            try:
+                grade = gb.find_grade(grade_id, old["lesson"], old["lesson"], old["student"])
+            except MissingEntry:
+                continue
+            grade.manual_score = None
+        gb.db.commit()
+
+
+def _why_not_run(job) -> str:
+    if job.problems:
+        return "not run: " + job.problems[-1]
+    return "not run: the notebook stopped before this test (kernel died or timed out)"

@@ -1,0 +1,73 @@
+"""Refuse a release that would grade wrongly: with nbgrader's validator, every solution must pass
+all its tests and every untouched release must fail every test cell (a test cell that passes on
+the release gives points for nothing)."""
+
+from pathlib import Path
+
+import nbformat
+
+from .course import RELEASES, lessons as all_lessons, release_notebook, solution_notebook
+
+
+class ReleaseRefused(Exception):
+    pass
+
+
+def _grade_id(notebook: Path, source: str) -> str:
+    for i, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+        if cell.source.strip() == source.strip():
+            return cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i}"
+    return "a cell starting " + repr(source.strip()[:60])
+
+
+def _validator(invert: bool):
+    from nbgrader.validator import Validator
+    from traitlets.config import Config
+
+    config = Config()
+    config.Validator.invert = invert
+    config.Validator.ignore_checksums = True  # solutions have none; releases are freshly made
+    config.Execute.timeout = 180
+    return Validator(config=config)
+
+
+def problems(lesson: str, releases: Path = RELEASES) -> list[str]:
+    """What is wrong with one lesson's solution and release, in words; [] when all is well."""
+    found = []
+    solution = solution_notebook(lesson)
+    for cell in _validator(invert=False).validate(str(solution)).get("failed", []):
+        error = (cell.get("raw_error") or "").strip().splitlines()
+        found.append(f"{lesson}: the solution fails {_grade_id(solution, cell['source'])}: "
+                     + (error[-1][:300] if error else "no response"))
+    release = release_notebook(lesson, releases)
+    for cell in _validator(invert=True).validate(str(release)).get("passed", []):
+        found.append(f"{lesson}: the untouched release PASSES {_grade_id(release, cell['source'])}: "
+                     "its visible checks must call the student's code so that a blank notebook fails")
+    return found
+
+
+def check(selected: list[str] | None = None, releases: Path = RELEASES) -> list[str]:
+    return [p for lesson in (selected or all_lessons()) for p in problems(lesson, releases)]
+
+
+def release(selected: list[str] | None = None, releases: Path = RELEASES) -> list[Path]:
+    """Generate the releases into a staging folder, validate them, and only then replace
+    releases/<lesson>; raise ReleaseRefused naming every lesson and cell that is wrong."""
+    import shutil
+    import tempfile
+
+    from .release import generate
+
+    selected = selected or all_lessons()
+    with tempfile.TemporaryDirectory(prefix="llmcourse-validate-") as tmp:
+        staging = Path(tmp) / "release"
+        generate(selected, releases=staging)
+        wrong = check(selected, staging)
+        if wrong:
+            raise ReleaseRefused("release refused:\n" + "\n".join(f"  - {w}" for w in wrong))
+        for lesson in selected:
+            target = Path(releases) / lesson
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(staging / lesson, target)
+    return [Path(releases) / lesson for lesson in selected]

@@ -1,0 +1,142 @@
+"""The attention widget in a real browser: JupyterLab on loopback, headless Chromium via Playwright.
+
+The notebook under test is made of a lesson's own cells (its setup cell and the cell that shows
+the real model's attention), so it tests what a student sees. Chromium comes from the system
+(Debian's `chromium` package; scripts/system-packages.sh installs it); Playwright's own browser
+download is never used. The screenshot is kept in test-artifacts/browser/.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import REPO, solution_notebook
+
+LESSON = "02_multihead_attention"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+
+def chromium() -> str:
+    found = next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None) or shutil.which("chromium")
+    if found is None:
+        installer = REPO / "scripts" / "system-packages.sh"
+        subprocess.run(["bash", str(installer), "chromium"], check=False)
+        found = next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None)
+    if found is None:
+        pytest.skip("no Chromium on this machine and it could not be installed (needs root and "
+                    "apt-get: run `bash scripts/system-packages.sh chromium`)")
+    return found
+
+
+def widget_notebook(folder: Path) -> Path:
+    """The lesson's setup cell and its attention-widget cell (plus the import that cell relies
+    on from earlier in the lesson), as a notebook."""
+    lesson = nbformat.read(solution_notebook(LESSON), as_version=4)
+    setup = next(c for c in lesson.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    shown = next(c for c in lesson.cells if c.cell_type == "code" and "AttentionWidget(" in c.source)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source),
+                                         nbformat.v4.new_code_cell("import torch"),
+                                         nbformat.v4.new_code_cell(shown.source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "attention.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on a free loopback port, token off, news and update checks off."""
+    port = free_port()
+    settings = tmp_path / "settings"
+    quiet = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    quiet.parent.mkdir(parents=True)
+    quiet.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), LLMCOURSE_DEVICE="cpu",
+               JUPYTERLAB_SETTINGS_DIR=str(settings))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
+         "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--ServerApp.token=",
+         "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
+         f"--ServerApp.root_dir={tmp_path}", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"JupyterLab did not start:\n{server.stdout.read()[-3000:]}")
+            time.sleep(0.5)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_attention_widget_renders_and_reacts_in_chromium(jupyterlab, tmp_path, artifacts):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    notebook = widget_notebook(tmp_path)
+    shots = artifacts / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{jupyterlab}/lab/tree/{notebook.name}", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            # Run All only once the kernel is up: cells sent while it starts can be dropped.
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
+            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+            image = page.locator(".jp-OutputArea-output img.widget-image").first
+            image.wait_for(state="visible", timeout=180_000)
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                   arg=image.element_handle(), timeout=60_000)
+            before = image.screenshot()
+            page.screenshot(path=str(shots / "before.png"), full_page=True)
+
+            layer = page.locator(".widget-dropdown", has_text="layer").locator("select")
+            layer.select_option(label="4")
+            changed = False
+            for _ in range(60):  # the kernel redraws and sends a new PNG
+                page.wait_for_timeout(500)
+                if image.screenshot() != before:
+                    changed = True
+                    break
+            page.screenshot(path=str(shots / "after.png"), full_page=True)
+            assert changed, "the heatmap did not change after choosing another layer"
+            readout = page.locator(".widget-html", has_text="attends most to").first.inner_text()
+            assert "layer 4" in readout, f"the readout did not follow the layer control: {readout!r}"
+        except Exception:
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

@@ -1,0 +1,269 @@
+"""The grading pipeline against hostile submissions, on lesson 00 (the cheapest to grade).
+
+Every submission is built from the real release, collected from a folder and graded for real
+(nbgrader in the bubblewrap jail). Each test then checks one attack: the grade in nbgrader's
+gradebook (no unearned points), the grading record, the flag, and the feedback file.
+"""
+
+import json
+import socket
+import threading
+import time
+import zipfile
+
+import nbformat
+import pytest
+
+from autograder import class_report, feedback, gradebook, sandbox
+from autograder.collect import collect
+from autograder.course import SOLUTIONS, solution_notebook
+from autograder.grade import grade_all, prepare
+
+LESSON = "00_setup"
+LIMITS = sandbox.Limits(cell_timeout=10, notebook_timeout=90, memory_mb=4096, output_mb=5)
+
+
+def solution_code() -> str:
+    cell = next(c for c in nbformat.read(solution_notebook(LESSON), as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax")
+    return "\n".join(line for line in cell.source.splitlines() if "### " not in line)
+
+
+def submission(course, softmax: str | None = None, edit=None) -> bytes:
+    """The release with the softmax cell's source replaced, then edit(nb) applied."""
+    nb = nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if softmax is not None and cell.metadata.get("nbgrader", {}).get("grade_id") == "softmax":
+            cell.source = softmax
+    if edit:
+        edit(nb)
+    return nbformat.writes(nb).encode()
+
+
+def grade_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def delete_tests(nb):
+    nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def edit_tests(nb):
+    for cell in grade_cells(nb):
+        cell.source = "print('all 3 checks passed')"
+
+
+def edit_points(nb):
+    for cell in grade_cells(nb):
+        cell.metadata.nbgrader["points"] = 100
+        cell.metadata.nbgrader["locked"] = False
+
+
+WRONG = "import torch\ndef softmax(x):\n    return x\n"
+FAKE_CHECKS = '''import sys, types
+fake = types.ModuleType("llmcourse.checks")
+class _Pass:
+    def __getattr__(self, name):
+        return lambda *a, **k: True
+class exercise:
+    def __init__(self, name): pass
+    def __enter__(self):
+        print("  all 3 checks passed"); return _Pass()
+    def __exit__(self, *a): return True
+fake.exercise = exercise
+sys.modules["llmcourse.checks"] = fake
+'''
+PATCH_CHECKS = '''import llmcourse.checks as c
+for name in ("close", "shape", "dtype", "equal", "true", "avoids", "raises"):
+    setattr(c.Checks, name, lambda self, *a, what="ok", **k: self._record(True, what))
+'''
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the grader's loopback: a jailed kernel must not reach it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    threading.Thread(target=lambda: [server.accept() for _ in range(5)], daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, listener):
+    """Collect and grade the whole hostile suite once (in parallel); tests read the results."""
+    root = tmp_path_factory.mktemp("grading")
+    course = prepare(root / "course", [LESSON])
+    good = solution_code()
+    inbox = root / "inbox"
+    inbox.mkdir()
+    other = course / "submitted" / "good" / LESSON / f"{LESSON}.ipynb"
+    attacks = {
+        "good": submission(course, good),
+        "blank": submission(course),
+        "read-solutions": submission(course, f"open({str(SOLUTIONS / LESSON / (LESSON + '.ipynb'))!r}).read()\n" + good),
+        "read-other": submission(course, f"open({str(other)!r}).read()\n" + good),
+        "write-gradebook": submission(course, "import sqlite3\n"
+                                      f"db = sqlite3.connect({str(course / 'gradebook.db')!r})\n"
+                                      "db.execute('UPDATE grade SET manual_score = 100')\ndb.commit()\n"),
+        "network": submission(course, f"import socket\nsocket.create_connection(('127.0.0.1', {listener}), timeout=3)\n" + good),
+        "infinite-loop": submission(course, "while True:\n    pass\n" + good),
+        "memory-bomb": submission(course, "hog = bytearray(16 * 2**30)  # more than this machine has\n" + good),
+        "huge-output": submission(course, "print('x' * 30_000_000)\n" + good),
+        "exit-early": submission(course, good + "\nimport os\nos._exit(0)\n"),
+        "delete-tests": submission(course, None, delete_tests),
+        "edit-tests": submission(course, None, edit_tests),
+        "edit-points": submission(course, good, edit_points),
+        "patch-allclose": submission(course, "import torch\ntorch.allclose = lambda *a, **k: True\n" + WRONG),
+        "patch-checks": submission(course, PATCH_CHECKS + WRONG),
+        "sysmodules-swap": submission(course, FAKE_CHECKS + WRONG),
+        "malformed-json": b'{"cells": [ {"cell_type": "code", "source": "',
+        "wrong-nbformat": json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
+    }
+    for student, data in attacks.items():
+        (inbox / f"{student}_{LESSON}.ipynb").write_bytes(data)
+    collect(inbox, course, [LESSON])
+    start = time.perf_counter()
+    jobs = grade_all(course, [LESSON], LIMITS)
+    print(f"\nbenchmark: graded {len(jobs)} hostile submissions of {LESSON} in "
+          f"{time.perf_counter() - start:.1f} s on {sandbox.os.cpu_count()} worker(s)")
+    feedback.write_all(course)
+    class_report.write(course)
+    return course, {j.student: j for j in jobs}
+
+
+def check(graded, student, score, status="graded"):
+    course, jobs = graded
+    job = jobs[student]
+    assert gradebook.scores(course, LESSON)[student][0] == score, (job.tests, job.problems, job.flags)
+    assert job.score == score and job.max_score == 3
+    assert job.status == status, job.problems
+    page = course / "feedback" / student / LESSON / f"{LESSON}.html"
+    assert page.exists() and page.stat().st_size < 200_000
+    text = page.read_text()
+    assert "BEGIN HIDDEN TESTS" not in text and "torch.manual_seed(1)" not in text  # no hidden test source
+    return job, text
+
+
+# Without bubblewrap the grader still grades (and says so); only the jail's own tests skip.
+pytestmark = pytest.mark.slow
+jailed = pytest.mark.skipif(not sandbox.bwrap_works()[0], reason="bubblewrap cannot run here")
+
+
+def test_good_and_blank(graded):
+    job, text = check(graded, "good", 3)
+    assert not job.flags and all(t["status"] == "passed" for t in job.tests)
+    check(graded, "blank", 0)
+
+
+@jailed
+def test_cannot_read_solutions(graded):
+    job, _ = check(graded, "read-solutions", 0)
+    assert any("grader files" in f for f in job.flags)
+
+
+@jailed
+def test_cannot_read_other_submissions(graded):
+    check(graded, "read-other", 0)
+
+
+@jailed
+def test_cannot_write_gradebook(graded):
+    job, text = check(graded, "write-gradebook", 0)
+    assert "no such table" in text  # it only found an empty scratch /tmp, not the gradebook
+    assert gradebook.scores(graded[0], LESSON)["good"] == (3, 3)  # still a readable, intact gradebook
+
+
+@jailed
+def test_no_network(graded):
+    job, _ = check(graded, "network", 0)
+    assert any("network" in f for f in job.flags)
+
+
+def test_infinite_loop_is_stopped(graded):
+    job, _ = check(graded, "infinite-loop", 0)
+    assert job.seconds < LIMITS.notebook_timeout + 30
+
+
+def test_memory_bomb_is_stopped(graded):
+    job, _ = check(graded, "memory-bomb", 0)
+    assert any("MemoryError" in p for p in job.cell_errors), job.cell_errors
+
+
+def test_huge_output_is_cut_but_earned_points_stay(graded):
+    course, _ = graded
+    job, _ = check(graded, "huge-output", 3)
+    assert (course / "autograded" / "huge-output" / LESSON / f"{LESSON}.ipynb").stat().st_size < 6 * 2**20
+
+
+def test_exit_early_scores_nothing(graded):
+    job, text = check(graded, "exit-early", 0, status="error")
+    assert "kernel died" in text
+    assert any("exits the kernel" in f for f in job.flags)
+
+
+def test_deleted_test_cells_are_restored(graded):
+    job, _ = check(graded, "delete-tests", 0)
+    assert any("test_softmax_small was deleted" in f for f in job.flags)
+    assert {t["grade_id"] for t in job.tests} == {"test_softmax_small", "test_softmax_stable"}
+    assert all(t["status"] == "failed" for t in job.tests)
+
+
+def test_edited_test_cells_are_restored(graded):
+    job, _ = check(graded, "edit-tests", 0)
+    assert any("test_softmax_small was edited" in f for f in job.flags)
+
+
+def test_edited_points_are_restored(graded):
+    job, _ = check(graded, "edit-points", 3)  # earned 3 of 3, not 300
+    assert any("points" in f for f in job.flags)
+
+
+def test_patched_allclose_is_detected(graded):
+    job, text = check(graded, "patch-allclose", 0)
+    assert "test environment was modified" in text
+
+
+def test_patched_checks_earn_nothing(graded):
+    job, _ = check(graded, "patch-checks", 0)
+    assert any("touches the test helpers" in f for f in job.flags)
+
+
+def test_sys_modules_swap_earns_nothing(graded):
+    job, _ = check(graded, "sysmodules-swap", 0)
+    assert any("sys.modules" in f for f in job.flags)
+
+
+@pytest.mark.parametrize("student", ["malformed-json", "wrong-nbformat"])
+def test_malformed_notebook_gets_zero_and_a_reason(graded, student):
+    job, text = check(graded, student, 0, status="malformed")
+    assert "could not be graded" in text
+
+
+def test_report_and_csv(graded):
+    course, jobs = graded
+    reports = course / "reports"
+    rows = (reports / "grades.csv").read_text().splitlines()
+    assert len(rows) == len(jobs) + 1  # a row for every submission, whatever happened
+    assert (reports / "scores.png").stat().st_size > 1000
+    report = (reports / "report.md").read_text()
+    assert "Most failed tests" in report and "sysmodules-swap" in report and "malformed-json" in report
+
+
+def test_regrading_one_student_is_idempotent(graded):
+    course, jobs = graded
+    before = gradebook.scores(course, LESSON)
+    again = grade_all(course, [LESSON], LIMITS, students=["good", "patch-checks"])
+    assert {j.student: j.score for j in again} == {"good": 3, "patch-checks": 0}
+    assert gradebook.scores(course, LESSON) == before
+
+
+
+
+def test_a_broken_resubmission_replaces_the_old_grade(graded):
+    course, _ = graded  # runs last: it overwrites "good"
+    (course / "submitted" / "good" / LESSON / f"{LESSON}.ipynb").write_text("{ not json")
+    [job] = grade_all(course, [LESSON], LIMITS, students=["good"])
+    assert job.status == "malformed"
+    assert gradebook.scores(course, LESSON)["good"] == (0, 3)
