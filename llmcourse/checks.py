@@ -24,6 +24,7 @@ fails and says so.
 import builtins
 import math
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -283,6 +284,9 @@ class exercise:
 
     def __init__(self, name: str):
         self.checks = Checks(name)
+        # nbgrader fails a test cell that writes to stderr, so a harmless library warning raised
+        # while checking would cost points: warnings are collected and printed as notes instead.
+        self._warnings = warnings.catch_warnings(record=True)
 
     def __enter__(self) -> Checks:
         _print(f"{self.checks.name}:")
@@ -295,10 +299,15 @@ class exercise:
                 "The test environment was modified by code in this notebook ("
                 + ", ".join(changed) + "). Tests cannot run; remove the code that replaces "
                 "these functions and run the notebook again from the top.")
+        self._caught = self._warnings.__enter__()
+        warnings.simplefilter("always")
         return self.checks
 
     def __exit__(self, kind, error, tb):
         c = self.checks
+        self._warnings.__exit__(None, None, None)
+        for w in {str(w.message): w for w in self._caught}.values():
+            _print(f"  note: {w.category.__name__}: {w.message}")
         if kind is NotImplementedError:
             _print(f"  ✗ not written yet: fill in the cell marked YOUR CODE HERE ({error})")
             return False

@@ -126,3 +126,17 @@ def test_not_implemented_propagates(capsys):
 
 def test_nothing_tampered_at_rest():
     assert checks.tampering() == []
+
+
+def test_warnings_inside_a_check_become_notes_not_stderr(capsys):
+    import warnings
+
+    from llmcourse.checks import exercise
+
+    with exercise("warns") as check:
+        warnings.warn("deprecated thing", DeprecationWarning)
+        warnings.warn("deprecated thing", DeprecationWarning)  # reported once
+        check.true(True, "still checks")
+    out = capsys.readouterr()
+    assert out.err == "", "nbgrader scores a test cell with stderr output as failed"
+    assert out.out.count("note: DeprecationWarning: deprecated thing") == 1
