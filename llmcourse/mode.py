@@ -23,6 +23,16 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(imdb_preview=3),
         "full": dict(imdb_preview=3),
     },
+    "05_finetuning": {
+        # fast: a few hundred reviews, 64 tokens (head + tail), one epoch; ~1.5 min on 2 cores.
+        "fast": dict(train_reviews=384, test_reviews=1000, max_len=64, batch_size=16, eval_batch_size=100,
+                     epochs=1, warmup=0.1, lr=2e-4, head_lr=3e-3, lr_tiny=5e-4, pooling="mean",
+                     n_mistakes=3, gpt_len=64, gpt_steps=30, gpt_lr=3e-4, gpt_samples=8, gpt_new_tokens=40),
+        # full: all 25k + 25k reviews, 512 tokens, 2 epochs of AdamW at 5e-5, bf16 on the GPU.
+        "full": dict(train_reviews=25000, test_reviews=25000, max_len=512, batch_size=32, eval_batch_size=256,
+                     epochs=2, warmup=0.06, lr=5e-5, head_lr=5e-5, lr_tiny=2e-4, pooling="mean",
+                     n_mistakes=5, gpt_len=256, gpt_steps=600, gpt_lr=3e-4, gpt_samples=32, gpt_new_tokens=80),
+    },
 }
 
 
