@@ -31,7 +31,7 @@ MUTANTS = [
     Mutant("classifier_head", "dropout created but never applied",
            "return self.linear(self.dropout(pooled))", "return self.linear(pooled)"),
     Mutant("classifier_head", "accepts any pooling name silently (falls back to mean)",
-           'if pooling not in ("cls", "mean"):\n            raise ValueError(f"pooling must be \'cls\' or \'mean\', got {pooling!r}")\n',
+           'if pooling not in ("cls", "mean"):\n            raise ValueError(f"pooling must be \'cls\' or \'mean\', got {pooling!r}")\n        ',
            ""),
     # train_one_epoch
     Mutant("train_one_epoch", "scheduler never stepped: the learning rate stays at its first value",
