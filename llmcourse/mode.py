@@ -23,6 +23,14 @@ SIZES: dict[str, dict[str, dict]] = {
         "fast": dict(imdb_preview=3),
         "full": dict(imdb_preview=3),
     },
+    "01_attention": {
+        "fast": dict(saturation_trials=500),
+        "full": dict(saturation_trials=5000),
+    },
+    "02_multihead_attention": {
+        "fast": dict(pe_positions=128),
+        "full": dict(pe_positions=512),
+    },
     "05_finetuning": {
         # fast: a few hundred reviews, 64 tokens (head + tail), one epoch; ~1.5 min on 2 cores.
         "fast": dict(train_reviews=384, test_reviews=1000, max_len=64, batch_size=16, eval_batch_size=100,

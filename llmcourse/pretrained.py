@@ -49,6 +49,9 @@ def load_pretrained(name=None, *, model_class=None, attentions: bool = False,
         (the default SDPA kernels never materialise them, and transformers 5 then returns none).
     """
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in a lesson
 
     source = model_source(name)
     if verbose:

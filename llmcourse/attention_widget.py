@@ -1,0 +1,316 @@
+"""Attention heatmaps: a figure function, and a widget with controls around it.
+
+    from llmcourse.attention_widget import AttentionWidget
+    AttentionWidget(out.attentions, tokens)            # as the last line of a cell, or
+    display(AttentionWidget(out.attentions, tokens))   # anywhere (inside an if, a loop)
+
+`attentions` is what a model returns: a list with one [B, H, T, T] tensor per layer (the
+course's models with output_attentions=True, or a Hugging Face model's `outputs.attentions`
+when it was loaded with eager attention). A single [B, H, T, T], [H, T, T] or [T, T] tensor is
+one layer, a 5-D tensor [L, B, H, T, T] all layers. Rows are queries, columns are keys: row i shows where token i looks.
+
+The widget draws with matplotlib into a PNG (an ipywidgets Image), so it needs no front-end
+extension; the same PNG is attached to its output as a static fallback, which is what a
+notebook exported to HTML, or viewed on GitHub, shows.
+"""
+
+import io
+import warnings
+from base64 import b64encode
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<s>", "</s>", "<pad>",
+                            "<mask>", "<|endoftext|>", "<bos>", "<eos>"})
+VIEWS = ("head", "grid", "mean")
+
+
+class AttentionInputError(ValueError):
+    """The attention weights, tokens or mask handed to the widget do not fit together."""
+
+
+# --- from whatever the caller has to one clean array ----------------------------------------
+def _to_numpy(x, what: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().float().cpu().numpy()
+    if isinstance(x, np.ndarray):
+        return x.astype(np.float64)
+    raise AttentionInputError(f"{what} should be a torch.Tensor or a NumPy array, got a {type(x).__name__}")
+
+
+def attention_stack(attentions, batch_index: int = 0) -> np.ndarray:
+    """The weights of one example as an array [layers, heads, T, T]."""
+    missing = (attentions is None or (isinstance(attentions, (list, tuple)) and
+               (len(attentions) == 0 or any(a is None for a in attentions))))
+    if missing:
+        raise AttentionInputError(
+            "No attention weights were given (attentions is empty or None). A Hugging Face model "
+            "returns none under its default SDPA attention: load it with "
+            "attn_implementation='eager' (llmcourse.pretrained.load_pretrained(attentions=True)) "
+            "and call it with output_attentions=True. The course's models need "
+            "output_attentions=True.")
+    if isinstance(attentions, (list, tuple)):
+        layers = [_to_numpy(a, f"attentions[{i}]") for i, a in enumerate(attentions)]
+        shapes = {a.shape for a in layers}
+        if len(shapes) > 1:
+            raise AttentionInputError(f"the layers' attention tensors differ in shape: {sorted(shapes)}")
+        stack = np.stack(layers)  # [L, (B,) (H,) T, T]
+    else:
+        stack = _to_numpy(attentions, "attentions")
+        stack = stack if stack.ndim == 5 else stack[None]  # [L, B, H, T, T] or one layer
+    if stack.ndim == 3:  # [L, T, T]: one head
+        stack = stack[:, None]
+    if stack.ndim == 5:  # [L, B, H, T, T]: pick the example
+        if not -stack.shape[1] <= batch_index < stack.shape[1]:
+            raise AttentionInputError(f"batch_index {batch_index} is out of range for a batch of {stack.shape[1]}")
+        stack = stack[:, batch_index]
+    if stack.ndim != 4 or stack.shape[-1] != stack.shape[-2]:
+        raise AttentionInputError(
+            f"expected attention weights shaped [batch, heads, T, T] per layer, got a layer of shape "
+            f"{tuple(stack.shape[1:])}")
+    _check_rows(stack)
+    return stack
+
+
+def _check_rows(stack: np.ndarray) -> None:
+    if not np.isfinite(stack).all():
+        raise AttentionInputError(
+            "the attention weights contain NaN or inf: a query whose every key is masked gives "
+            "softmax of all -inf = 0/0. Keep at least one key per query (or zero such rows).")
+    sums = stack.sum(-1)
+    empty = np.abs(sums) < 1e-6  # a fully masked query row set to zeros is fine
+    bad = ~empty & (np.abs(sums - 1) > 1e-3)
+    if bad.any():
+        layer, head, query = np.argwhere(bad)[0]
+        raise AttentionInputError(
+            f"each row of attention weights should sum to 1 over the keys, but layer {layer}, head "
+            f"{head}, query {query} sums to {sums[layer, head, query]:.4f}. Pass the weights after "
+            "the softmax (not the scores), shaped [..., queries, keys].")
+
+
+def prepare(attentions, tokens, *, batch_index: int = 0, attention_mask=None,
+            hide_special: bool = False, special_tokens=SPECIAL_TOKENS, max_tokens: int = 64):
+    """Validated weights [L, H, t, t] and their t token labels, with padding (from the mask),
+    special tokens (if asked) and everything past max_tokens cropped away."""
+    stack = attention_stack(attentions, batch_index)
+    if isinstance(tokens, str) or not hasattr(tokens, "__len__"):
+        raise AttentionInputError(
+            "tokens should be a list of token strings, e.g. tokenizer.convert_ids_to_tokens(ids)")
+    tokens = [str(t) for t in tokens]
+    T = stack.shape[-1]
+    if len(tokens) != T:
+        raise AttentionInputError(
+            f"{len(tokens)} tokens but the attention weights are {T} × {T}: pass the tokens of the "
+            f"same (padded) sequence, example {batch_index} of the batch")
+    keep = np.ones(T, dtype=bool)
+    if attention_mask is not None:
+        mask = _to_numpy(attention_mask, "attention_mask")
+        mask = mask[batch_index] if mask.ndim == 2 else mask
+        if mask.shape != (T,):
+            raise AttentionInputError(f"attention_mask has {mask.shape[-1]} positions, the weights {T}")
+        keep &= mask > 0
+    if hide_special:
+        keep &= np.array([t not in special_tokens for t in tokens])
+    index = np.flatnonzero(keep)
+    if len(index) == 0:
+        raise AttentionInputError("no tokens left to show after removing padding and special tokens")
+    if len(index) > max_tokens:
+        warnings.warn(f"showing the first {max_tokens} of {len(index)} tokens; pass max_tokens= to "
+                      "show more (the labels get hard to read)", stacklevel=3)
+        index = index[:max_tokens]
+    return stack[:, :, index][:, :, :, index], [tokens[i] for i in index]
+
+
+# --- drawing --------------------------------------------------------------------------------
+def _panel(ax, weights, tokens, title, vmax, labels=True, query=None):
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=vmax if vmax else weights.max() or 1.0)
+    ax.set_title(title, fontsize=10)
+    if labels:
+        ticks = range(len(tokens))
+        ax.set_xticks(ticks, tokens, rotation=90, fontsize=8)
+        ax.set_yticks(ticks, tokens, fontsize=8)
+        ax.set_xlabel("key (attended to)")
+        ax.set_ylabel("query (attending)")
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if query is not None:  # outline the row the readout describes
+        ax.add_patch(_row_box(query, len(tokens)))
+    return image
+
+
+def _row_box(row, width):
+    from matplotlib.patches import Rectangle
+    return Rectangle((-0.5, row - 0.5), width, 1, fill=False, edgecolor="red", linewidth=1.5)
+
+
+def attention_figure(attentions, tokens, *, layer: int = 0, head=0, view: str = "head",
+                     batch_index: int = 0, attention_mask=None, hide_special: bool = False,
+                     special_tokens=SPECIAL_TOKENS, max_tokens: int = 64, query: int | None = None,
+                     vmax: float | None = 1.0, title: str | None = None) -> Figure:
+    """A matplotlib Figure of the attention of one layer.
+
+    view "head": one head (head=int) or the mean over heads (head="mean"), with token labels,
+    a colour bar and a fixed 0-1 scale (vmax=None scales to the largest weight instead);
+    view "grid": every head of the layer side by side, and their mean; view "mean": the mean.
+    """
+    weights, tokens = prepare(attentions, tokens, batch_index=batch_index,
+                              attention_mask=attention_mask, hide_special=hide_special,
+                              special_tokens=special_tokens, max_tokens=max_tokens)
+    return _draw(weights, tokens, layer=layer, head=head, view=view, query=query, vmax=vmax,
+                 title=title, renormalised_note=hide_special)
+
+
+def _check_choice(weights, layer, head, view):
+    L, H = weights.shape[:2]
+    if view not in VIEWS:
+        raise AttentionInputError(f"view should be one of {VIEWS}, got {view!r}")
+    if not -L <= layer < L:
+        raise AttentionInputError(f"layer {layer} does not exist: the model has {L} layers (0 to {L - 1})")
+    if head != "mean" and not (isinstance(head, (int, np.integer)) and -H <= head < H):
+        raise AttentionInputError(f"head should be 0 to {H - 1} or 'mean', got {head!r}")
+
+
+def _draw(weights, tokens, *, layer, head, view, query, vmax, title, renormalised_note):
+    _check_choice(weights, layer, head, view)
+    if view == "mean":
+        view, head = "head", "mean"
+    n = len(tokens)
+    name = title or "attention"
+    note = " (special tokens hidden: rows no longer sum to 1)" if renormalised_note else ""
+    if view == "head":
+        side = min(11.0, 3.0 + 0.28 * n)
+        fig = Figure(figsize=(side + 1.2, side), layout="tight")
+        ax = fig.add_subplot()
+        grid = weights[layer].mean(0) if head == "mean" else weights[layer, head]
+        label = "mean of heads" if head == "mean" else f"head {head}"
+        image = _panel(ax, grid, tokens, f"{name}: layer {layer}, {label}{note}", vmax, query=query)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+    else:
+        H = weights.shape[1]
+        cols = min(4, H + 1)
+        rows = -(-(H + 1) // cols)
+        cell = 2.6 if n <= 24 else 3.2
+        fig = Figure(figsize=(cols * cell, rows * cell + 0.6), layout="constrained")
+        panels = [(weights[layer, h], f"head {h}") for h in range(H)]
+        panels.append((weights[layer].mean(0), "mean"))
+        for i, (grid, label) in enumerate(panels):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            image = _panel(ax, grid, tokens, label, vmax, labels=False, query=query)
+        fig.suptitle(f"{name}: layer {layer}, all heads{note}")
+        fig.colorbar(image, ax=fig.axes, fraction=0.02, pad=0.02)
+    return fig
+
+
+def top_keys(weights: np.ndarray, tokens, layer: int, head, query: int, k: int = 3):
+    """The k keys that query token `query` attends to most: [(position, token, weight)]."""
+    row = weights[layer].mean(0)[query] if head == "mean" else weights[layer, head, query]
+    best = np.argsort(-row, kind="stable")[:k]
+    return [(int(j), tokens[j], float(row[j])) for j in best]
+
+
+def figure_png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+# --- the widget -----------------------------------------------------------------------------
+class AttentionWidget:
+    """Attention heatmap with controls: layer, head (or mean), view, query, hide special tokens.
+
+    Shows itself when it is the last expression of a cell; `save(path)` writes the current view
+    as a PNG. Validation happens here, at construction, so mistakes surface immediately.
+    """
+
+    def __init__(self, attentions, tokens, *, batch_index: int = 0, attention_mask=None,
+                 layer: int = 0, head=0, view: str = "head", query: int | None = None,
+                 hide_special: bool = False, special_tokens=SPECIAL_TOKENS, max_tokens: int = 64,
+                 vmax: float | None = 1.0, title: str | None = None):
+        self._options = dict(batch_index=batch_index, attention_mask=attention_mask,
+                             special_tokens=special_tokens, max_tokens=max_tokens)
+        self._source = (attentions, tokens)
+        self.vmax, self.title = vmax, title
+        self._hide_special = hide_special
+        self.weights, self.tokens = prepare(attentions, tokens, hide_special=hide_special, **self._options)
+        L, H = self.weights.shape[:2]
+        _check_choice(self.weights, layer, head, view)
+        self.layer, self.head, self.view = layer % L, head if head == "mean" else head % H, view
+        self.query = query if query is not None else 0
+        self._box = None
+
+    # state -> picture
+    def figure(self) -> Figure:
+        return _draw(self.weights, self.tokens, layer=self.layer, head=self.head, view=self.view,
+                     query=self.query, vmax=self.vmax, title=self.title,
+                     renormalised_note=self._hide_special)
+
+    def png(self) -> bytes:
+        return figure_png(self.figure())
+
+    def save(self, path) -> None:
+        self.figure().savefig(path, format="png", dpi=120)
+
+    def readout(self, k: int = 3) -> str:
+        head = "mean" if self.view in ("mean", "grid") else self.head
+        q = min(self.query, len(self.tokens) - 1)
+        best = top_keys(self.weights, self.tokens, self.layer, head, q, k)
+        where = "mean of heads" if head == "mean" else f"head {head}"
+        parts = ", ".join(f"{tok!r} (#{j}) {w:.2f}" for j, tok, w in best)
+        return f"query {self.tokens[q]!r} (#{q}), layer {self.layer}, {where} attends most to: {parts}"
+
+    # the interactive part
+    def widget(self):
+        """The ipywidgets box (built once)."""
+        if self._box is None:
+            self._box = self._build()
+        return self._box
+
+    def _build(self):
+        import ipywidgets as w
+        L, H = self.weights.shape[:2]
+        layer = w.Dropdown(options=list(range(L)), value=self.layer, description="layer",
+                           layout=w.Layout(width="140px"))
+        head = w.Dropdown(options=[*range(H), "mean"], value=self.head, description="head",
+                          layout=w.Layout(width="140px"))
+        view = w.ToggleButtons(options=list(VIEWS), value=self.view, description="view",
+                               style={"button_width": "60px"})
+        query = w.Dropdown(options=[(f"{i}: {t}", i) for i, t in enumerate(self.tokens)],
+                           value=min(self.query, len(self.tokens) - 1), description="query",
+                           layout=w.Layout(width="220px"))
+        hide = w.Checkbox(value=self._hide_special, description="hide special tokens", indent=False)
+        image = w.Image(value=self.png(), format="png")
+        text = w.HTML(value=f"<code>{_escape(self.readout())}</code>")
+
+        def update(_=None):
+            if hide.value != self._hide_special:  # re-crop from the original weights
+                try:
+                    self.weights, self.tokens = prepare(*self._source, hide_special=hide.value, **self._options)
+                except AttentionInputError as e:  # e.g. nothing but special tokens
+                    hide.value = self._hide_special
+                    text.value = f"<b>{_escape(str(e))}</b>"
+                    return
+                self._hide_special = hide.value
+                query.options = [(f"{i}: {t}", i) for i, t in enumerate(self.tokens)]
+            self.layer, self.head, self.view = layer.value, head.value, view.value
+            self.query = query.value if query.value is not None else 0
+            image.value = self.png()
+            text.value = f"<code>{_escape(self.readout())}</code>"
+
+        for control in (layer, head, view, query, hide):
+            control.observe(update, names="value")
+        controls = w.HBox([layer, head, query, hide])
+        return w.VBox([controls, view, image, text])
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = dict(self.widget()._repr_mimebundle_(include=include, exclude=exclude))
+        # Static fallback: front ends without the live widget (nbconvert HTML, GitHub) show this.
+        data["image/png"] = b64encode(self.png()).decode("ascii")
+        data["text/plain"] = self.readout()
+        return data
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,141 @@
+"""The attention heatmap: validation messages, cropping, views, controls, PNG output."""
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.image import imread
+
+from llmcourse.attention_widget import AttentionInputError, AttentionWidget, attention_figure, prepare, top_keys
+from llmcourse.models import Encoder, TransformerConfig
+
+TOKENS = ["[CLS]", "the", "cat", "sat", "[SEP]", "[PAD]"]
+
+
+def weights(layers=2, batch=2, heads=3, T=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(batch, heads, T, T, generator=g).softmax(-1) for _ in range(layers)]
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    return imread(io.BytesIO(data), format="png")
+
+
+def test_accepts_the_course_models_attentions():
+    model = Encoder(TransformerConfig.bert_like(50, d_model=16, n_heads=2, n_layers=3, d_ff=32)).eval()
+    mask = torch.tensor([[1, 1, 1, 1, 1, 0]])
+    out = model(torch.randint(5, 50, (1, 6)), attention_mask=mask, output_attentions=True)
+    w = AttentionWidget(out.attentions, TOKENS, attention_mask=mask)
+    assert w.weights.shape == (3, 2, 5, 5)
+    assert w.tokens == TOKENS[:5], "padding should be cropped using the attention mask"
+
+
+@pytest.mark.parametrize("empty", [None, [], (), (None, None)])
+def test_empty_attentions_say_to_use_eager(empty):
+    with pytest.raises(AttentionInputError, match="eager"):
+        AttentionWidget(empty, TOKENS)
+
+
+def test_token_count_mismatch_is_reported():
+    with pytest.raises(AttentionInputError, match="5 tokens but the attention weights are 6"):
+        AttentionWidget(weights(), TOKENS[:5])
+
+
+def test_scores_instead_of_weights_are_rejected():
+    scores = [torch.randn(1, 2, 6, 6)]
+    with pytest.raises(AttentionInputError, match="sum to 1"):
+        AttentionWidget(scores, TOKENS)
+
+
+def test_nan_rows_are_explained():
+    w = weights(layers=1, batch=1)
+    w[0][0, 0, 2] = float("nan")
+    with pytest.raises(AttentionInputError, match="NaN"):
+        AttentionWidget(w, TOKENS)
+
+
+def test_single_tensor_shapes_and_batch_index():
+    w = weights(layers=1, batch=2)[0]
+    assert prepare(w, TOKENS)[0].shape == (1, 3, 6, 6)
+    assert prepare(w[1], TOKENS)[0].shape == (1, 3, 6, 6)
+    assert prepare(w[1, 0], TOKENS)[0].shape == (1, 1, 6, 6)
+    picked, _ = prepare(w, TOKENS, batch_index=1)
+    assert np.allclose(picked[0], w[1].numpy())
+    with pytest.raises(AttentionInputError, match="batch_index"):
+        prepare(torch.stack([w, w]), TOKENS, batch_index=5)
+
+
+def test_hide_special_tokens_and_max_tokens():
+    kept, tokens = prepare(weights(), TOKENS, hide_special=True)
+    assert tokens == ["the", "cat", "sat"] and kept.shape[-1] == 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, tokens = prepare(weights(T=6), TOKENS, max_tokens=4)
+    assert tokens == TOKENS[:4] and any("first 4 of 6" in str(c.message) for c in caught)
+    with pytest.raises(AttentionInputError, match="no tokens left"):
+        prepare(weights(), ["[CLS]"] * 6, hide_special=True)
+
+
+def test_bad_choices_are_named():
+    with pytest.raises(AttentionInputError, match="layer 7 does not exist"):
+        attention_figure(weights(), TOKENS, layer=7)
+    with pytest.raises(AttentionInputError, match="head should be"):
+        attention_figure(weights(), TOKENS, head=9)
+    with pytest.raises(AttentionInputError, match="view should be"):
+        attention_figure(weights(), TOKENS, view="3d")
+
+
+def test_top_keys_reads_the_chosen_row():
+    w = np.zeros((1, 2, 3, 3))
+    w[0, 1, 2] = [0.1, 0.7, 0.2]
+    w[0, 0, 2] = [0.5, 0.3, 0.2]
+    assert [j for j, _, _ in top_keys(w, ["a", "b", "c"], 0, 1, 2, k=2)] == [1, 2]
+    assert top_keys(w, ["a", "b", "c"], 0, "mean", 2, k=1)[0][:2] == (1, "b")  # means 0.3, 0.5, 0.2
+
+
+def test_views_draw_different_pictures():
+    w = AttentionWidget(weights(), TOKENS)
+    pictures = {}
+    for view in ("head", "grid", "mean"):
+        w.view = view
+        pictures[view] = png_pixels(w.png())
+        assert pictures[view].shape[0] > 100
+    assert pictures["head"].shape != pictures["grid"].shape
+
+
+def test_controls_change_the_image_and_readout():
+    w = AttentionWidget(weights(), TOKENS)
+    box = w.widget()
+    layer, head, query, hide = box.children[0].children
+    image, readout = box.children[2], box.children[3]
+    before, text = image.value, readout.value
+    layer.value = 1
+    assert image.value != before and "layer 1" in readout.value
+    head.value = "mean"
+    assert "mean of heads" in readout.value
+    query.value = 3
+    assert "'sat' (#3)" in readout.value and readout.value != text
+    hide.value = True
+    assert w.tokens == ["the", "cat", "sat"] and len(query.options) == 3
+
+
+def test_display_bundle_has_static_fallback_and_save(tmp_path):
+    w = AttentionWidget(weights(), TOKENS, layer=1, head=2)
+    bundle = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"] and "attends most to" in bundle["text/plain"]
+    w.save(tmp_path / "attention.png")
+    assert png_pixels((tmp_path / "attention.png").read_bytes()).ndim == 3
+
+
+def test_real_pretrained_attention():
+    from llmcourse.pretrained import load_pretrained
+    model, tokenizer = load_pretrained(attentions=True, verbose=False)
+    batch = tokenizer(["the cat sat on the mat"], return_tensors="pt")
+    with torch.no_grad():
+        out = model(**batch, output_attentions=True)
+    tokens = tokenizer.convert_ids_to_tokens(batch["input_ids"][0])
+    w = AttentionWidget(out.attentions, tokens, attention_mask=batch["attention_mask"])
+    assert w.weights.shape[:2] == (6, 12) and w.tokens[0] == "[CLS]"
