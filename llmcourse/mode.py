@@ -49,6 +49,16 @@ SIZES: dict[str, dict[str, dict]] = {
                      bert_seconds=300, gpt_steps=10000, gpt_seconds=100, log_every=50, eval_every=500,
                      val_batches=16, new_tokens=60, plot_every=5.0),
     },
+    "05_finetuning": {
+        # fast: a few hundred reviews, 128 tokens (head + tail), one epoch of small batches.
+        "fast": dict(train_reviews=448, test_reviews=1000, max_len=128, batch_size=8, eval_batch_size=100,
+                     epochs=1, warmup=0.1, lr=3e-4, head_lr=2e-3, lr_tiny=5e-4, pooling="mean",
+                     n_mistakes=3, gpt_len=64, gpt_steps=30, gpt_lr=3e-4, gpt_samples=8, gpt_new_tokens=40),
+        # full: all 25k + 25k reviews, 512 tokens, 2 epochs of AdamW at 5e-5, bf16 on the GPU.
+        "full": dict(train_reviews=25000, test_reviews=25000, max_len=512, batch_size=32, eval_batch_size=256,
+                     epochs=2, warmup=0.06, lr=5e-5, head_lr=5e-5, lr_tiny=2e-4, pooling="mean",
+                     n_mistakes=5, gpt_len=256, gpt_steps=600, gpt_lr=3e-4, gpt_samples=32, gpt_new_tokens=80),
+    },
 }
 
 
