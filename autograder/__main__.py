@@ -6,6 +6,7 @@
   feedback   per-student HTML feedback from the grading records
   report     class summary (report.md, scores.png, grades.csv, tests.csv)
   course     the main job: release, execute every solution, autograde it, report
+  bench-grading  time grading a class of copies of the solutions, 1 worker vs one per core
 """
 
 import argparse
@@ -25,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["fast", "full"], default="fast")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
     p.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+
+    p = sub.add_parser("bench-grading", help="time grading N copies of the solutions")
+    p.add_argument("--students", type=int, default=30)
+    p.add_argument("--lessons", nargs="*", default=["00_setup"])
+    p.add_argument("--workers", type=int, nargs="*", help="worker counts to compare (default: 1 and one per core)")
 
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ and validate it")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
@@ -59,6 +65,10 @@ def main(argv=None) -> int:
     if args.command == "course":
         from .run_course import run
         return run(args.lessons, mode=args.mode, json_path=args.json)
+    if args.command == "bench-grading":
+        from .grading_benchmark import default_workers, run
+        run(args.lessons, args.students, args.workers or default_workers())
+        return 0
     if args.command == "release":
         return _release(args)
     if args.command == "collect":
