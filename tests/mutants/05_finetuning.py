@@ -52,8 +52,8 @@ MUTANTS = [
            "    tp = ((predicted == 0) & (labels == 0)).sum().item()\n"
            "    fp = ((predicted == 0) & (labels == 1)).sum().item()\n"
            "    fn = ((predicted == 1) & (labels == 0)).sum().item()"),
-    Mutant("evaluate", "gradients recorded during evaluation (no torch.no_grad())",
-           "with torch.no_grad():", "with torch.enable_grad():"),
+    Mutant("evaluate", "gradients recorded during evaluation (no torch.no_grad() or inference_mode())",
+           "with torch.inference_mode():", "with torch.enable_grad():"),
     Mutant("evaluate", "F1 by precision/recall with no guard: divides by zero without positive predictions",
            "f1 = 2 * tp / (2 * tp + fp + fn) if tp > 0 else 0.0",
            "precision, recall = tp / (tp + fp), tp / (tp + fn)\n"
