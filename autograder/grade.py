@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import outcome, sandbox, scan
-from .course import make_course_dir, release_notebook, solution_notebook
+from .course import make_course_dir, release_notebook
 
 MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
 
@@ -116,8 +116,9 @@ def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool
     except Exception as e:  # nbgrader repairs what it can; say what was wrong
         job.problems.append(f"the notebook does not validate ({str(e).splitlines()[0][:200]})")
     release = release_notebook(lesson, releases) if releases else release_notebook(lesson)
-    ours = {c.source.strip() for path in (release, solution_notebook(lesson))
-            for c in nbformat.read(path, as_version=4).cells}  # the course's own cells
+    # The release's own cells (setup, tests) are not the student's code; typed answers are, even
+    # when they match the solution word for word.
+    ours = {c.source.strip() for c in nbformat.read(release, as_version=4).cells}
     flags = scan.scan_cells(raw["cells"], ours)
     job.flags += _locked_cell_changes(raw["cells"], nbformat.read(release, as_version=4))
     job.flags += [str(f) for f in flags]
