@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     if args.command == "release":
         return _release(args)
     if args.command == "collect":
-        from .collect import DEFAULT_PATTERN, collect
+        from .collect import collect
         from .grade import prepare
 
         deadline = dt.datetime.fromisoformat(args.deadline) if args.deadline else None
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
             deadline = deadline.replace(tzinfo=dt.timezone.utc)
         course = prepare(args.course, args.lessons or all_lessons())
         found = collect(args.source, course, args.lessons or all_lessons(),
-                        args.pattern or DEFAULT_PATTERN, deadline)
+                        args.pattern, deadline)
         for s in found.submissions:
             print(f"collected {s.student}/{s.lesson}" + (f"  ({'; '.join(s.notes)})" if s.notes else ""))
         for problem in found.problems:

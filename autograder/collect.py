@@ -1,15 +1,16 @@
 """Collect submissions into an nbgrader course folder, reporting everything odd about them.
 
 Sources, as an instructor gets them:
-- a zip from an LMS, or a folder, of files named `<student>_<notebook>`, optionally with a
-  timestamp: `alice_00_setup.ipynb`, `bob_20261120T101500_00_setup.ipynb` (the shape
-  `nbgrader zip_collect` handles; another naming scheme is one --pattern away);
+- a zip from an LMS, or a folder, of files named the way Canvas, Moodle or Blackboard export
+  them, or `<student>[_<timestamp>]_<lesson>.ipynb` (filenames.py reads them; another naming
+  scheme is one --pattern away);
 - nbgrader's exchange: folders `<student>+<lesson>+<timestamp>+...` holding the notebook.
 
 Each accepted notebook lands, byte for byte (even when it is not valid JSON), in
 `<course>/submitted/<student>/<lesson>/<lesson>.ipynb` with a timestamp.txt. Nothing is dropped
-silently: unknown files, wrong notebook names, duplicates (the latest wins) and late submissions
-go into `<course>/collection.json`, which grading and the report read.
+silently: unknown files, names that cannot be read without guessing, duplicates (the latest
+wins), two people with one name and late submissions go into `<course>/collection.json`, which
+grading and the report read.
 """
 
 import datetime as dt
@@ -19,7 +20,8 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-DEFAULT_PATTERN = r"(?P<student_id>[A-Za-z0-9.\-]+)_(?:(?P<timestamp>\d{8}T?\d{4,6})_)?(?P<file_id>.+)"
+from . import filenames
+
 EXCHANGE_DIR = re.compile(r"(?P<student_id>[^+/]+)\+(?P<lesson>[^+/]+)\+(?P<timestamp>[^+/]+)(\+[^/]*)?")
 MANIFEST = "collection.json"
 
@@ -44,7 +46,7 @@ def _parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
     text = text.strip().replace(" UTC", "")
-    for fmt in ("%Y%m%dT%H%M%S", "%Y%m%d%H%M%S", "%Y%m%dT%H%M", "%Y%m%d%H%M"):
+    for fmt in ("%Y%m%dT%H%M%S", "%Y%m%d%H%M%S", "%Y%m%dT%H%M", "%Y%m%d%H%M", "%Y-%m-%d-%H-%M-%S"):
         try:
             return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.timezone.utc)
         except ValueError:
@@ -77,27 +79,12 @@ def _candidates(source: Path):
         yield relative, stamp, path.read_bytes, exchange
 
 
-def _lesson_for(file_name: str, lessons: list[str]) -> tuple[str | None, str | None]:
-    """(lesson, note) for a notebook file name: exact, contains a lesson's name, or the only one."""
-    if not file_name.endswith(".ipynb"):
-        return None, None
-    stem = file_name[:-len(".ipynb")]
-    if stem in lessons:
-        return stem, None
-    containing = [lesson for lesson in lessons if lesson in stem]
-    if len(containing) == 1:
-        return containing[0], f"notebook named {file_name!r}, expected {containing[0]}.ipynb"
-    if len(lessons) == 1:
-        return lessons[0], f"notebook named {file_name!r}, expected {lessons[0]}.ipynb; graded as {lessons[0]}"
-    return None, None
-
-
-def scan(source: Path, lessons: list[str], pattern: str = DEFAULT_PATTERN,
+def scan(source: Path, lessons: list[str], pattern: str | None = None,
          deadline: dt.datetime | None = None) -> tuple[Collection, dict]:
     """Decide what each file in `source` is. Returns the collection and {(student, lesson): bytes}."""
-    found: dict[tuple[str, str], list[tuple[Submission, bytes]]] = {}
+    found: dict[tuple[str, str], list[tuple[Submission, bytes, str | None]]] = {}
     collection = Collection()
-    regex = re.compile(pattern)
+    regex = re.compile(pattern) if pattern else None
     for name, stamp, read, exchange in _candidates(source):
         base = name.rsplit("/", 1)[-1]
         if base.startswith(".") or name.startswith("__MACOSX/") or base == "timestamp.txt":
@@ -105,44 +92,57 @@ def scan(source: Path, lessons: list[str], pattern: str = DEFAULT_PATTERN,
                 collection.problems.append(f"{name}: ignored (system file)")
             continue
         if exchange:
-            student, file_id = exchange["student_id"], base
+            parsed = filenames.Parsed(filenames.student_id(exchange["student_id"]), None, lms="exchange")
+            parsed.lesson, note = filenames.find_lesson(base, lessons)
+            parsed.notes += [note] if note else []
+            if parsed.lesson is None:
+                parsed.problem = f"student {parsed.student}, but {base!r} is not a notebook of {', '.join(lessons)}"
+            elif exchange["lesson"] != parsed.lesson:
+                parsed.notes.append(f"the exchange folder says {exchange['lesson']}")
             stamp = _parse_time(exchange["timestamp"]) or stamp
         else:
-            match = regex.fullmatch(base)
-            if not match:
-                collection.problems.append(f"{name}: not collected: the file name does not start with "
-                                           "a student id (expected <student>_<lesson>.ipynb)")
-                continue
-            student, file_id = match["student_id"], match["file_id"]
-            stamp = _parse_time(match.groupdict().get("timestamp")) or stamp
-        lesson, note = _lesson_for(file_id, lessons)
-        if lesson is None:
-            collection.problems.append(f"{name}: not collected: student {student}, but {file_id!r} "
-                                       f"is not a notebook of {', '.join(lessons)}")
+            parsed = filenames.parse(base, lessons, regex)
+            stamp = _parse_time(parsed.timestamp) or stamp
+        if parsed.problem:
+            collection.problems.append(f"{name}: not collected: {parsed.problem}")
             continue
-        if exchange and exchange["lesson"] != lesson:
-            note = (note or "") + f" (exchange folder says {exchange['lesson']})"
-        sub = Submission(student, lesson, name, stamp.isoformat() if stamp else None)
-        if note:
-            sub.notes.append(note)
+        sub = Submission(parsed.student, parsed.lesson, name, stamp.isoformat() if stamp else None,
+                         notes=list(parsed.notes))
         if deadline and stamp and stamp > deadline:
             sub.late = True
             sub.notes.append(f"late by {_duration(stamp - deadline)} (deadline {deadline.isoformat()})")
-        found.setdefault((student, lesson), []).append((sub, read()))
+        found.setdefault((sub.student, sub.lesson), []).append((sub, read(), parsed.account))
 
     contents = {}
-    for key, versions in sorted(found.items()):
-        versions.sort(key=lambda v: v[0].timestamp or "")
-        sub, data = versions[-1]
-        if len(versions) > 1:
-            older = ", ".join(v[0].source for v in versions[:-1])
-            sub.notes.append(f"duplicate: {len(versions)} submissions, graded the latest ({sub.source}); "
-                             f"ignored {older}")
-            collection.problems += [f"{v[0].source}: not collected: an older duplicate of {sub.source}"
-                                    for v in versions[:-1]]
-        collection.submissions.append(sub)
-        contents[key] = data
+    for (student, lesson), versions in sorted(found.items()):
+        for key, group in _by_person(student, lesson, versions, collection).items():
+            group.sort(key=lambda v: v[0].timestamp or "")
+            sub, data, _ = group[-1]
+            sub.student = key[0]
+            if len(group) > 1:
+                older = ", ".join(v[0].source for v in group[:-1])
+                sub.notes.append(f"duplicate: {len(group)} submissions, graded the latest ({sub.source}); "
+                                 f"ignored {older}")
+                collection.problems += [f"{v[0].source}: not collected: an older duplicate of {sub.source}"
+                                        for v in group[:-1]]
+            collection.submissions.append(sub)
+            contents[key] = data
     return collection, contents
+
+
+def _by_person(student: str, lesson: str, versions: list, collection: Collection) -> dict:
+    """Files that share a student id but carry different LMS account numbers (two people named
+    Jane Doe in Moodle) are two students: each gets the number appended, and the report says so."""
+    accounts = {account for _, _, account in versions}
+    if len(accounts) <= 1:
+        return {(student, lesson): versions}
+    groups = {}
+    for version in versions:
+        groups.setdefault((f"{student}_{version[2]}", lesson), []).append(version)
+    collection.problems.append(
+        f"{len(accounts)} different students are named {student!r} for {lesson} (LMS numbers "
+        f"{', '.join(sorted(map(str, accounts)))}): collected as {', '.join(k[0] for k in groups)}")
+    return groups
 
 
 def _duration(delta: dt.timedelta) -> str:
@@ -151,7 +151,7 @@ def _duration(delta: dt.timedelta) -> str:
         else f"{minutes // 60} h {minutes % 60} min"
 
 
-def collect(source: Path, course: Path, lessons: list[str], pattern: str = DEFAULT_PATTERN,
+def collect(source: Path, course: Path, lessons: list[str], pattern: str | None = None,
             deadline: dt.datetime | None = None) -> Collection:
     """Copy the submissions into course/submitted/ and merge what was found into collection.json
     (a later collect of one late student replaces only that student's entries)."""
