@@ -26,3 +26,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Releases get the "Open in Colab" badge and the Colab setup cell from pyproject.toml's
 # [tool.llmcourse] setting; first, so that nbgrader checksums and records the final cells.
 c.GenerateAssignment.preprocessors.insert(0, "autograder.colab.ColabCells")
+
+# A kernel that dies (a crash, memory exhausted, an exit) costs only the cell that killed it, not
+# the points every other test earned: autograder/resilient_execute.py runs the notebook again
+# without that cell. The rest of nbgrader's autograde steps are its own, in its order.
+c.Autograde.autograde_preprocessors = [
+    "autograder.resilient_execute.ResilientExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

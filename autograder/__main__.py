@@ -5,6 +5,7 @@
   grade      autograde them in the jail, in parallel; then feedback, report and CSV
   feedback   per-student HTML feedback from the grading records
   report     class summary (report.md, scores.png, grades.csv, tests.csv)
+  release-hold  give a submission the points the static scan held, after reviewing its code
   course     the main job: release, execute every solution, autograde it, report
   bench-grading  time grading a class of copies of the solutions, 1 worker vs one per core
 """
@@ -52,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook-timeout", type=int, default=600)
     p.add_argument("--memory-mb", type=int, default=4096)
 
+    p = sub.add_parser("release-hold", help="give a held submission its points, after review")
+    p.add_argument("student")
+    p.add_argument("lesson")
+    p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
+
     for name in ("feedback", "report"):
         p = sub.add_parser(name, help=f"write the {name} from the grading records")
         p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
@@ -92,6 +98,18 @@ def main(argv=None) -> int:
         from .feedback import write_all
         print(f"wrote {len(write_all(args.course))} feedback file(s) under {args.course / 'feedback'}")
         return 0
+    if args.command == "release-hold":
+        from . import class_report, feedback, holds
+        try:
+            record = holds.release(args.course, args.student, args.lesson)
+        except LookupError as e:
+            print(e, file=sys.stderr)
+            return 1
+        feedback.write_all(args.course)
+        class_report.write(args.course)
+        print(f"released: {args.student} / {args.lesson} now {record['score']:g} / {record['max_score']:g}; "
+              "feedback and report rewritten")
+        return 0
     if args.command == "report":
         from .class_report import write
         print(f"wrote {write(args.course)}/report.md")
@@ -130,8 +148,10 @@ def _grade(args, lessons) -> int:
     jobs = grade_all(args.course, lessons, limits, workers=args.workers, students=args.students)
     seconds = time.perf_counter() - start
     for job in jobs:
-        print(f"{job.student:<20}{job.lesson:<20}{job.score:>6g} / {job.max_score:<6g}{job.status:<10}"
-              f"{job.seconds:>6.1f} s  {len(job.flags)} flag(s)  {' | '.join(job.problems)[:100]}")
+        print(f"{job.student:<20}{job.lesson:<24}{job.score:>6g} / {job.max_score:<6g}{job.status:<10}"
+              f"{job.seconds:>6.1f} s  {len(job.flags)} flag(s)  "
+              + (f"raw {job.raw_score:g}, {job.score_note[:60]}  " if job.score_note else "")
+              + " | ".join(job.problems)[:100])
     feedback.write_all(args.course)
     out = class_report.write(args.course)
     print(f"graded {len(jobs)} submission(s) in {seconds:.1f} s; report, grades.csv and scores.png in {out}")

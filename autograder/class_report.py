@@ -21,10 +21,12 @@ def export_csv(course: Path, rows: list[dict], out: Path) -> None:
     late = {(s.student, s.lesson) for s in load_collection(course).submissions if s.late}
     with open(out / "grades.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "lesson", "score", "max_score", "status", "late", "flagged", "problems"])
-        for r in rows:
-            w.writerow([r["student"], r["lesson"], r["score"], r["max_score"], r["status"],
-                        (r["student"], r["lesson"]) in late, bool(r["flags"]), " | ".join(r["problems"])])
+        w.writerow(["student", "lesson", "score", "max_score", "raw_score", "status", "late", "flagged",
+                    "held_tests", "score_note", "problems"])
+        for r in rows:  # score is the official one (after holds); raw_score is nbgrader's
+            w.writerow([r["student"], r["lesson"], r["score"], r["max_score"], r.get("raw_score", r["score"]),
+                        r["status"], (r["student"], r["lesson"]) in late, bool(r["flags"]),
+                        " ".join(r.get("held", [])), r.get("score_note", ""), " | ".join(r["problems"])])
     with open(out / "tests.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["student", "lesson", "test", "points", "max_points", "status"])
@@ -93,6 +95,13 @@ def markdown(course: Path, rows: list[dict]) -> str:
     if crashed:
         lines += ["", "Errors raised by students' own cells: "
                   + ", ".join(f"{what} ({n}×)" for what, n in crashed.most_common(8))]
+    lines += ["", "## Official score vs nbgrader's raw score", "",
+              "The official score (gradebook, grades.csv) is nbgrader's raw score minus points held "
+              "for review; release a hold after reading the flagged code.", ""]
+    differ = [r for r in rows if r.get("score_note")]
+    lines += ["| student | lesson | raw | official | why |", "|---|---|---|---|---|"] if differ else ["- none"]
+    lines += [f"| {_cell(r['student'])} | {r['lesson']} | {r.get('raw_score', r['score']):g} | {r['score']:g} "
+              f"| {_cell(r['score_note'])} |" for r in differ]
     lines += ["", "## Flagged for manual review", ""]
     for r in rows:
         for flag in r["flags"]:
@@ -104,6 +113,11 @@ def markdown(course: Path, rows: list[dict]) -> str:
     lines += [f"- {s.student} / {s.lesson}: {'; '.join(s.notes)}" for s in collection.submissions if s.notes]
     lines += [f"- {p}" for p in collection.problems] or ["- nothing unusual"]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def write(course: Path) -> Path:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import outcome, sandbox, scan
+from . import holds, outcome, resilient_execute, sandbox, scan
 from .course import make_course_dir, release_notebook
 
 MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
@@ -41,6 +41,9 @@ class Job:
     flags: list[str] = field(default_factory=list)     # for manual review
     hold: bool = False       # suspicious code: points held (manual score 0) until reviewed
     held: list[str] = field(default_factory=list)      # grade ids given a manual score of 0 by us
+    raw_score: float = 0.0   # what nbgrader's tests gave, before holds (score is the official one)
+    score_note: str = ""     # why score and raw_score differ, in words
+    hold_released: bool = False  # an instructor reviewed this exact submission and released it
     seconds: float = 0.0
 
 
@@ -80,8 +83,10 @@ def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, j
     job = Job(student, lesson)
     submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
     shutil.rmtree(course / "autograded" / student / lesson, ignore_errors=True)  # a re-run starts clean
-    outcome.release_held(course, course / "grading" / lesson / f"{student}.json")
+    holds.undo(course, course / "grading" / lesson / f"{student}.json")  # re-grading starts clean
     readable = _preflight(submitted, lesson, job, releases)
+    if readable and holds.released(course, student, lesson):
+        job.hold, job.hold_released = False, True
     if readable:
         _autograde(course, student, lesson, limits, jail, job)
     _ensure_gradebook_row(course, student, lesson, reset=not readable)
@@ -148,10 +153,12 @@ def _locked_cell_changes(cells: list, release) -> list[str]:
 
 
 def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Job):
-    with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets:  # short: socket paths <108
+    with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets, \
+            tempfile.TemporaryDirectory(prefix="lg-events-") as private:  # not mounted in the jail
+        events = Path(private) / "events.json"
         env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
                "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
-               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0"}
+               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", resilient_execute.EVENTS: str(events)}
         args = ["autograde", lesson, "--student", student, "--force",
                 f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
                 f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
@@ -164,6 +171,12 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
             if "database is locked" not in text:
                 break
             time.sleep(1 + attempt)  # another job was writing the gradebook
+        skipped = json.loads(events.read_text()).get("skipped_cells", []) if events.is_file() else []
+    for cell in skipped:
+        job.flags.append(f"{cell['cell']} stopped the kernel while grading; graded again without "
+                         "running it (review the cell)")
+        job.problems.append(f"the kernel died in {cell['cell']} (a crash, memory exhausted, or an "
+                            "exit); that cell was skipped and the rest graded as usual")
     if proc.returncode == -signal.SIGKILL and "WALL LIMIT" in proc.stderr:
         job.status = "timeout"
         job.problems.append(f"the notebook ran past the {limits.notebook_timeout} s limit for a "

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import holds
 from .course import solution_notebook
 
 MARKER = re.compile(r"all \d+ checks passed")
@@ -78,7 +79,10 @@ def collect(course: Path, job) -> None:
                 printed, error = _cell_text(cell) if cell is not None else ("", None)
                 ran = cell is not None and cell.get("execution_count") is not None
                 earned = (grade.auto_score or 0) > 0 and grade.manual_score is None
-                if earned and not MARKER.search(printed) and "exercise(" in (cell.source if cell is not None else ""):
+                job.raw_score += grade.auto_score or 0
+                if job.hold_released:
+                    pass  # an instructor reviewed this submission: its points stand
+                elif earned and not MARKER.search(printed) and "exercise(" in (cell.source if cell is not None else ""):
                     _hold(gb, grade, job, f"{grade.name}: scored without its checks printing a result "
                                           "(kernel tampered with?); set to 0 for manual review")
                 elif earned and job.hold:
@@ -100,6 +104,7 @@ def collect(course: Path, job) -> None:
                                   "status": status, "message": message})
         gb.db.refresh(submission)
         job.score, job.max_score = submission.score, submission.max_score
+    job.score_note = holds.explain(job)
     if any("test environment was modified" in t["message"] for t in job.tests):
         job.flags.append("llmcourse.checks detected replaced test helpers (see the failed tests)")
 
@@ -109,26 +114,6 @@ def _hold(gb, grade, job, why: str):
     gb.db.commit()
     job.held.append(grade.name)
     job.flags.append(why)
-
-
-def release_held(course: Path, record: Path):
-    """Before re-grading: undo the manual zeros an earlier run set, so grading is idempotent."""
-    import json
-    from nbgrader.api import Gradebook, MissingEntry
-
-    if not record.exists():
-        return
-    old = json.loads(record.read_text())
-    if not old.get("held"):
-        return
-    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
-        for grade_id in old["held"]:
-            try:
-                grade = gb.find_grade(grade_id, old["lesson"], old["lesson"], old["student"])
-            except MissingEntry:
-                continue
-            grade.manual_score = None
-        gb.db.commit()
 
 
 def _why_not_run(job) -> str:

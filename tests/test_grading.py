@@ -60,6 +60,14 @@ def edit_points(nb):
 
 
 WRONG = "import torch\ndef softmax(x):\n    return x\n"
+CRASH_ON_LARGE_INPUTS = """import os
+import torch
+def softmax(x):
+    if x.abs().max() > 100:
+        os._exit(1)  # as a segfault in an extension would
+    e = (x - x.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+"""
 FAKE_CHECKS = '''import sys, types
 fake = types.ModuleType("llmcourse.checks")
 class _Pass:
@@ -112,6 +120,15 @@ def graded(tmp_path_factory, listener):
         "memory-bomb": submission(course, "hog = bytearray(16 * 2**30)  # more than this machine has\n" + good),
         "huge-output": submission(course, "print('x' * 30_000_000)\n" + good),
         "exit-early": submission(course, good + "\nimport os\nos._exit(0)\n"),
+        # a crash after the tests ran (a demo cell running out of memory is enough): points stay
+        "crash-after-tests": submission(course, good, lambda nb: nb.cells.append(
+            nbformat.v4.new_code_cell("import ctypes\nctypes.string_at(0)  # segfault"))),
+        # the student's function kills the kernel inside one test: only that test scores 0
+        "crash-in-a-test": submission(course, CRASH_ON_LARGE_INPUTS),
+        "crash-everywhere": submission(course, good, lambda nb: nb.cells.extend(
+            nbformat.v4.new_code_cell(f"import os\nos._exit({i})") for i in range(4))),
+        # reviewed by the instructor later: held, then released
+        "held-then-released": submission(course, "import inspect\n_ = inspect.stack\n" + good),
         "delete-tests": submission(course, None, delete_tests),
         "edit-tests": submission(course, None, edit_tests),
         "edit-points": submission(course, good, edit_points),
@@ -198,9 +215,43 @@ def test_huge_output_is_cut_but_earned_points_stay(graded):
 
 
 def test_exit_early_scores_nothing(graded):
-    job, text = check(graded, "exit-early", 0, status="error")
+    job, text = check(graded, "exit-early", 0)  # the answer cell itself exits: nothing defined
     assert "kernel died" in text
     assert any("exits the kernel" in f for f in job.flags)
+    assert any("stopped the kernel" in f for f in job.flags)
+
+
+def test_a_crash_after_the_tests_keeps_their_points(graded):
+    job, text = check(graded, "crash-after-tests", 3)
+    assert any("stopped the kernel" in f for f in job.flags) and "kernel died" in text
+    assert all(t["status"] == "passed" for t in job.tests)
+
+
+def test_a_crash_inside_one_test_costs_that_test(graded):
+    job, _ = check(graded, "crash-in-a-test", 1)
+    status = {t["grade_id"]: t["status"] for t in job.tests}
+    assert status == {"test_softmax_small": "passed", "test_softmax_stable": "not run"}, job.tests
+    assert "kernel died" in next(t["message"] for t in job.tests if t["grade_id"] == "test_softmax_stable")
+    assert any("test_softmax_stable" in f and "stopped the kernel" in f for f in job.flags)
+
+
+def test_a_kernel_that_keeps_dying_still_gets_a_grade(graded):
+    job, text = check(graded, "crash-everywhere", 0, status="error")
+    assert "kernel died" in text
+
+
+def test_a_hold_is_released_with_one_command(graded, capsys):
+    from autograder.__main__ import main
+
+    course, jobs = graded
+    job = jobs["held-then-released"]
+    assert job.score == 0 and job.raw_score == 3 and job.held and "release-hold" in job.score_note
+    assert main(["release-hold", "held-then-released", LESSON, "--course", str(course)]) == 0
+    assert gradebook.scores(course, LESSON)["held-then-released"] == (3, 3)
+    [again] = grade_all(course, [LESSON], LIMITS, students=["held-then-released"])
+    assert again.score == 3 and again.hold_released  # the same bytes stay released
+    assert main(["release-hold", "good", LESSON, "--course", str(course)]) == 1  # nothing held
+    assert "has no points held" in capsys.readouterr().err
 
 
 def test_deleted_test_cells_are_restored(graded):

@@ -1,0 +1,75 @@
+"""nbgrader's Execute step, except that a kernel death costs only the cell that caused it.
+
+Left alone, nbgrader gives up on a notebook whose kernel dies (a segfault, an out-of-memory kill,
+`os._exit`), and every test that had already passed scores 0. Here the notebook is run again in a
+fresh kernel with the cell that killed the kernel skipped (it gets an error output saying so,
+which makes a test cell score 0), up to `max_kernel_deaths` times. Every other cell, tests
+included, runs as usual, so points earned before and after the crash are kept.
+
+Which cells were skipped is written, for the grader's record, to the JSON file named by
+LLMCOURSE_GRADING_EVENTS in nbgrader's own environment (outside the jail: the student's kernel
+cannot see or write it). nbgrader_config.py puts this class in place of nbgrader's Execute.
+"""
+
+import copy
+import json
+import os
+
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from traitlets import Integer
+
+from nbgrader.preprocessors import Execute
+
+EVENTS = "LLMCOURSE_GRADING_EVENTS"
+
+
+class ResilientExecute(Execute):
+    max_kernel_deaths = Integer(3, help="kernel deaths survived before the notebook counts as "
+                                        "broken (nbgrader's error)").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        original = copy.deepcopy(nb)
+        self._skipped: dict[int, str] = {}
+        while True:
+            self._running = None
+            try:
+                result = super().preprocess(copy.deepcopy(original), resources, km)
+                break
+            except DeadKernelError:
+                index = self._running
+                if index is None or index in self._skipped or len(self._skipped) >= self.max_kernel_deaths:
+                    self._record(original, died_outside_a_cell=index is None)
+                    raise
+                self._skipped[index] = _describe(original.cells[index], index)
+                self.log.warning("the kernel died in %s; running the notebook again without it",
+                                 self._skipped[index])
+        self._record(original)
+        return result
+
+    def preprocess_cell(self, cell, resources, index):
+        self._running = index
+        if index in self._skipped:
+            cell.outputs = [NotebookNode(
+                output_type="error", ename="KernelDied",
+                evalue="this cell stopped the kernel while grading; the notebook was graded again "
+                       "without running it",
+                traceback=["KernelDied: this cell stopped the kernel while grading (a crash, memory "
+                           "exhausted, or an exit); it was not run in the final grading"])]
+            cell.execution_count = None
+            return cell, self.resources
+        return super().preprocess_cell(cell, resources, index)
+
+    def _record(self, nb, died_outside_a_cell: bool = False):
+        path = os.environ.get(EVENTS)
+        if not path:
+            return
+        events = {"skipped_cells": [{"index": i, "cell": why} for i, why in sorted(self._skipped.items())],
+                  "gave_up": died_outside_a_cell or len(self._skipped) >= self.max_kernel_deaths}
+        with open(path, "w") as f:
+            json.dump(events, f)
+
+
+def _describe(cell, index: int) -> str:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"cell {index}" + (f" ({grade_id})" if grade_id else "")
