@@ -12,8 +12,8 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.png", "artifacts"]
 
-# A graded cell runs in seconds; demo cells skip themselves while grading (NBGRADER_EXECUTION),
-# so a cell taking minutes is a runaway loop, not work. nbgrader's own Execute preprocessor
+# A graded cell runs in seconds; demo cells tagged `heavy` are not run while grading
+# (autograder/grading_execute.py), so a cell taking minutes is a runaway loop, not work. nbgrader's own Execute preprocessor
 # reads these (the ExecutePreprocessor spelling is ignored, see nbgrader#1463).
 c.Execute.timeout = 180
 c.Execute.interrupt_on_timeout = True
@@ -27,11 +27,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # [tool.llmcourse] setting; first, so that nbgrader checksums and records the final cells.
 c.GenerateAssignment.preprocessors.insert(0, "autograder.colab.ColabCells")
 
-# A kernel that dies (a crash, memory exhausted, an exit) costs only the cell that killed it, not
-# the points every other test earned: autograder/resilient_execute.py runs the notebook again
-# without that cell. The rest of nbgrader's autograde steps are its own, in its order.
+# Grading's Execute step (autograder/grading_execute.py): heavy cells are not run, and a kernel
+# that dies (a crash, memory exhausted, an exit) costs only the cell that killed it, not the
+# points every other test earned. The rest of nbgrader's autograde steps are its own, in order.
 c.Autograde.autograde_preprocessors = [
-    "autograder.resilient_execute.ResilientExecute",
+    "autograder.grading_execute.GradingExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -2,13 +2,19 @@
 
 import json
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from llmcourse.mode import current_mode
+
+from .grading_execute import is_heavy, skipped_output
 
 
 # Appended when measuring: the kernel reports its own peak memory before it shuts down.
@@ -27,23 +33,41 @@ class Run:
     peak: dict = field(default_factory=dict)  # peak_rss_mb (and peak_gpu_mb), when measured
 
 
-def execute(path: Path, *, mode: str = "fast", env: dict | None = None, timeout: int = 600,
+class _GradingClient(NotebookClient):
+    """Runs a notebook the way grading does: heavy cells are not run (grading_execute.is_heavy)."""
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if is_heavy(cell):
+            cell.outputs, cell.execution_count = [skipped_output()], None
+            return cell
+        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+
+def execute(path: Path, *, mode: str | None = None, env: dict | None = None, timeout: int = 600,
             allow_errors: bool = False, notebook: nbformat.NotebookNode | None = None,
-            save_to: Path | None = None, measure_memory: bool = False) -> Run:
+            save_to: Path | None = None, measure_memory: bool = False, as_grading: bool = False) -> Run:
     """Execute `notebook` (default: read from `path`) with the kernel's working directory at
-    path's folder, LLMCOURSE_MODE=mode, and `env` added to the environment."""
+    path's folder, LLMCOURSE_MODE=mode (default: llmcourse.mode's choice), and `env` added to
+    the environment. `as_grading` skips
+    the heavy cells, as nbgrader does when it grades."""
     path = Path(path).resolve()
     nb = notebook if notebook is not None else nbformat.read(path, as_version=4)
     if measure_memory:
         nb.cells.append(nbformat.v4.new_code_cell(_PEAK_PROBE))
+    mode = mode or current_mode()
     kernel_env = {**os.environ, "LLMCOURSE_MODE": mode, "PYTHONUNBUFFERED": "1", **(env or {})}
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(path.parent)}})
     start, error = time.perf_counter(), None
-    try:
-        client.execute(env=kernel_env)
-    except CellExecutionError as e:
-        error = str(e)
+    with tempfile.TemporaryDirectory(prefix="lx-", dir="/tmp") as sockets:  # short: socket paths < 108
+        # Unix sockets, not TCP on localhost: no port to race for, and no "TCP without
+        # encryption" warning from every kernel.
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/k")
+        client = (_GradingClient if as_grading else NotebookClient)(
+            nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+            resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(env=kernel_env)
+        except CellExecutionError as e:
+            error = str(e)
     seconds = time.perf_counter() - start
     peak = {}
     if measure_memory:

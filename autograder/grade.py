@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import holds, outcome, resilient_execute, sandbox, scan
+from . import holds, outcome, grading_execute, sandbox, scan
 from .course import make_course_dir, release_notebook
 
 MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
@@ -158,7 +158,7 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
         events = Path(private) / "events.json"
         env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
                "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
-               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", resilient_execute.EVENTS: str(events)}
+               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", grading_execute.EVENTS: str(events)}
         args = ["autograde", lesson, "--student", student, "--force",
                 f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
                 f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",

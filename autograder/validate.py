@@ -2,6 +2,7 @@
 all its tests and every untouched release must fail every test cell (a test cell that passes on
 the release gives points for nothing)."""
 
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -20,27 +21,36 @@ def _grade_id(notebook: Path, source: str) -> str:
     return "a cell starting " + repr(source.strip()[:60])
 
 
-def _validator(invert: bool):
+def _validator(invert: bool, sockets: str):
     from nbgrader.validator import Validator
     from traitlets.config import Config
 
     config = Config()
+    config.KernelManager.transport, config.KernelManager.ip = "ipc", f"{sockets}/k"  # no TCP, no warning
     config.Validator.invert = invert
     config.Validator.ignore_checksums = True  # solutions have none; releases are freshly made
     config.Execute.timeout = 180
-    return Validator(config=config)
+    validator = Validator(config=config)
+    # Grade the way grading does: heavy demo cells skipped (autograder/grading_execute.py).
+    from nbgrader.preprocessors import Execute
+
+    from .grading_execute import GradingExecute
+    validator.preprocessors = [GradingExecute if p is Execute else p for p in validator.preprocessors]
+    return validator
 
 
 def problems(lesson: str, releases: Path = RELEASES) -> list[str]:
     """What is wrong with one lesson's solution and release, in words; [] when all is well."""
     found = []
-    solution = solution_notebook(lesson)
-    for cell in _validator(invert=False).validate(str(solution)).get("failed", []):
+    solution, release = solution_notebook(lesson), release_notebook(lesson, releases)
+    with tempfile.TemporaryDirectory(prefix="lv-", dir="/tmp") as sockets:
+        failed = _validator(False, sockets).validate(str(solution)).get("failed", [])
+        passed = _validator(True, sockets).validate(str(release)).get("passed", [])
+    for cell in failed:
         error = (cell.get("raw_error") or "").strip().splitlines()
         found.append(f"{lesson}: the solution fails {_grade_id(solution, cell['source'])}: "
                      + (error[-1][:300] if error else "no response"))
-    release = release_notebook(lesson, releases)
-    for cell in _validator(invert=True).validate(str(release)).get("passed", []):
+    for cell in passed:
         found.append(f"{lesson}: the untouched release PASSES {_grade_id(release, cell['source'])}: "
                      "its visible checks must call the student's code so that a blank notebook fails")
     return found

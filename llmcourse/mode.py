@@ -79,12 +79,3 @@ def sizes(lesson: str, mode: str | None = None) -> SimpleNamespace:
     if lesson not in SIZES:
         raise KeyError(f"no sizes for lesson {lesson!r}; known: {', '.join(SIZES)}")
     return SimpleNamespace(**SIZES[lesson][mode or current_mode()])
-
-
-def grading() -> bool:
-    """True while nbgrader executes the notebook (autograde or validate).
-
-    Heavy demo cells (training, long plots) check this and skip themselves, so that grading a
-    submission costs seconds and never depends on a training run.
-    """
-    return bool(os.environ.get("NBGRADER_EXECUTION"))

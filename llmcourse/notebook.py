@@ -7,7 +7,7 @@ import torch
 
 from . import checks  # noqa: F401  (imported now so it captures the test helpers untouched)
 from .device import pick_device
-from .mode import current_mode, grading, sizes
+from .mode import current_mode, sizes
 from .seeding import seed_everything
 
 
@@ -17,7 +17,6 @@ class Lesson:
     device: torch.device
     mode: str
     sizes: SimpleNamespace
-    grading: bool  # True while nbgrader runs the notebook: heavy cells skip themselves
 
 
 def start_lesson(name: str, seed: int = 0) -> Lesson:
@@ -26,4 +25,4 @@ def start_lesson(name: str, seed: int = 0) -> Lesson:
     device = pick_device()
     mode = current_mode(verbose=True)
     seed_everything(seed)
-    return Lesson(name, device, mode, sizes(name, mode), grading())
+    return Lesson(name, device, mode, sizes(name, mode))

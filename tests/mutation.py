@@ -2,7 +2,7 @@
 
 Each lesson has tests/mutants/<lesson>.py with a list MUTANTS of Mutant(...): a wrong answer made
 by replacing one piece of text in a solution cell. For each mutant we execute the solution
-notebook with that change (in the grading configuration: heavy cells skip themselves) and record
+notebook with that change (as grading runs it: heavy cells skipped) and record
 which test cells fail. Before every test cell that has hidden tests we also run a copy with the
 hidden part removed, which tells whether the visible checks alone would have caught it; that is
 how we know each hidden test catches something the visible ones miss.
@@ -76,7 +76,7 @@ def mutated_notebook(lesson: str, mutant: Mutant) -> nbformat.NotebookNode:
 def outcome(lesson: str, mutant: Mutant) -> Outcome:
     nb = mutated_notebook(lesson, mutant)
     run = execute(solution_notebook(lesson), notebook=nb, allow_errors=True, timeout=300,
-                  env={"NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": "1"})
+                  as_grading=True, env={"OMP_NUM_THREADS": "1"})
     tests, solutions = graded_test_cells(run.notebook), solution_cells(run.notebook)
     failed, failed_visible, solution_errors, errors = set(), set(), {}, {}
     for c in run.notebook.cells:

@@ -17,6 +17,28 @@ def test_solution_runs_top_to_bottom(lesson, artifacts):
     print(f"{lesson}: {run.seconds:.1f} s")  # timings live in the benchmark, not in asserts
     assert run.error is None, f"{lesson} fails in fast mode:\n{run.error[-3000:]}"
     assert_widgets_have_static_fallback(run.notebook, lesson)
+    assert_long_cells_are_heavy(run.notebook, lesson)
+
+
+LONG_CELL_S = 10  # "longer than a few seconds", with room for a busy 2-core machine
+
+
+def assert_long_cells_are_heavy(nb, lesson):
+    """A cell that runs for more than a few seconds in fast mode is a demo or training cell:
+    grading must skip it, so it must carry the `heavy` tag (test_heavy_cells.py explains)."""
+    from datetime import datetime
+
+    from autograder.grading_execute import is_heavy
+
+    for index, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type != "code" or is_heavy(cell) or "shell.execute_reply" not in timing:
+            continue
+        start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                      for k in ("iopub.execute_input", "shell.execute_reply"))
+        seconds = (end - start).total_seconds()
+        assert seconds < LONG_CELL_S, (f"{lesson}: cell {index} ran {seconds:.0f} s in fast mode but is not "
+                                       f"tagged heavy, so grading would run it:\n{cell.source[:200]}")
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -89,13 +89,6 @@ def test_every_lesson_has_sizes_for_both_modes_with_the_same_keys():
         mode.sizes("99_nothing")
 
 
-def test_grading_flag(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert not mode.grading()
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert mode.grading()
-
-
 def test_seed_everything_repeats_all_generators():
     def draw():
         return random.random(), np.random.rand(), torch.rand(1).item()

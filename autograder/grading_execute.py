@@ -1,14 +1,22 @@
-"""nbgrader's Execute step, except that a kernel death costs only the cell that caused it.
+"""How a notebook executes while it is graded: nbgrader's Execute step, with two changes.
 
-Left alone, nbgrader gives up on a notebook whose kernel dies (a segfault, an out-of-memory kill,
-`os._exit`), and every test that had already passed scores 0. Here the notebook is run again in a
-fresh kernel with the cell that killed the kernel skipped (it gets an error output saying so,
-which makes a test cell score 0), up to `max_kernel_deaths` times. Every other cell, tests
-included, runs as usual, so points earned before and after the crash are kept.
+**Heavy cells are skipped.** A demo or training cell carries the cell tag `heavy` (JupyterLab:
+the property inspector's Cell Tags); while grading it is not run, only marked as skipped, so a
+submission costs seconds and no score depends on a training run. Students, the main job and
+Colab run every cell as plain code. `autograder.execute` skips the same cells when asked to
+execute "as grading" (the mutation tests), so there is one rule and it lives here.
+
+**A kernel death costs only the cell that caused it.** Left alone, nbgrader gives up on a
+notebook whose kernel dies (a segfault, an out-of-memory kill, `os._exit`), and every test that
+had already passed scores 0. Here the notebook is run again in a fresh kernel with the cell that
+killed the kernel skipped (it gets an error output saying so, which makes a test cell score 0),
+up to `max_kernel_deaths` times. Every other cell, tests included, runs as usual, so points
+earned before and after the crash are kept.
 
 Which cells were skipped is written, for the grader's record, to the JSON file named by
 LLMCOURSE_GRADING_EVENTS in nbgrader's own environment (outside the jail: the student's kernel
-cannot see or write it). nbgrader_config.py puts this class in place of nbgrader's Execute.
+cannot see or write it). nbgrader_config.py puts this class in place of nbgrader's Execute
+for `autograde`, and autograder/validate.py for `validate`.
 """
 
 import copy
@@ -22,9 +30,19 @@ from traitlets import Integer
 from nbgrader.preprocessors import Execute
 
 EVENTS = "LLMCOURSE_GRADING_EVENTS"
+HEAVY = "heavy"  # the cell tag of demo and training cells
 
 
-class ResilientExecute(Execute):
+def is_heavy(cell) -> bool:
+    return cell.get("cell_type") == "code" and HEAVY in cell.get("metadata", {}).get("tags", [])
+
+
+def skipped_output() -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stdout",
+                        text="(a heavy demo cell: not run while grading)\n")
+
+
+class GradingExecute(Execute):
     max_kernel_deaths = Integer(3, help="kernel deaths survived before the notebook counts as "
                                         "broken (nbgrader's error)").tag(config=True)
 
@@ -49,6 +67,9 @@ class ResilientExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         self._running = index
+        if is_heavy(cell):
+            cell.outputs, cell.execution_count = [skipped_output()], None
+            return cell, self.resources
         if index in self._skipped:
             cell.outputs = [NotebookNode(
                 output_type="error", ename="KernelDied",
