@@ -16,6 +16,9 @@ import shutil
 import time
 from pathlib import Path
 
+from llmcourse import results
+from llmcourse.mode import current_mode
+
 from . import sandbox
 from .course import RELEASES, REPO, lessons, make_course_dir, solution_notebook
 from .execute import execute
@@ -25,10 +28,9 @@ from .release import generate
 STUDENT = "solutions"  # the submission made of the solution notebooks
 
 
-def run(selected: list[str] | None = None, mode: str = "fast", build: Path = REPO / "build",
+def run(selected: list[str] | None = None, mode: str | None = None, build: Path = REPO / "build",
         json_path: Path | None = None) -> int:
-    from llmcourse import results
-
+    mode = mode or current_mode()
     selected = selected or lessons()
     course = build / "course"
     shutil.rmtree(course, ignore_errors=True)  # a fresh gradebook each run
@@ -90,10 +92,6 @@ def machine() -> dict:
             "torch": torch.__version__, "gpu": gpu}
 
 
-def _key_results(values: dict) -> str:
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
-
-
 def report(rows: list[dict], mode: str) -> str:
     lines = [f"\nCourse report ({mode} mode)",
              f"{'lesson':<26}{'points':>10}{'run (s)':>9}{'grade (s)':>10}{'peak MB':>9}  status  key results",
@@ -103,7 +101,7 @@ def report(rows: list[dict], mode: str) -> str:
         status = "ok" if r["ok"] and r["score"] == r["max_score"] else ("PARTIAL" if r["ok"] else "FAILED")
         peak = f"{r['peak_rss_mb']:.0f}" if "peak_rss_mb" in r else "?"
         lines.append(f"{r['lesson']:<26}{points:>10}{r['run_s']:>9.1f}{r['grade_s']:>10.1f}{peak:>9}"
-                     f"  {status:<6}  {_key_results(r['results'])}")
+                     f"  {status:<6}  {results.formatted(r['results'])}")
     earned = sum(r["score"] for r in rows)
     possible = sum(r["max_score"] or 0 for r in rows)
     lines += ["-" * 100,

@@ -14,13 +14,15 @@ extension; the same PNG is attached to its output as a static fallback, which is
 notebook exported to HTML, or viewed on GitHub, shows.
 """
 
-import io
+import html
 import warnings
 from base64 import b64encode
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+
+from .figures import png
 
 SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<s>", "</s>", "<pad>",
                             "<mask>", "<|endoftext|>", "<bos>", "<eos>"})
@@ -211,12 +213,6 @@ def top_keys(weights: np.ndarray, tokens, layer: int, head, query: int, k: int =
     return [(int(j), tokens[j], float(row[j])) for j in best]
 
 
-def figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
-
-
 # --- the widget -----------------------------------------------------------------------------
 class AttentionWidget:
     """Attention heatmap with controls: layer, head (or mean), view, query, hide special tokens.
@@ -248,7 +244,7 @@ class AttentionWidget:
                      renormalised_note=self._hide_special)
 
     def png(self) -> bytes:
-        return figure_png(self.figure())
+        return png(self.figure())
 
     def save(self, path) -> None:
         self.figure().savefig(path, format="png", dpi=120)
@@ -282,7 +278,7 @@ class AttentionWidget:
                            layout=w.Layout(width="220px"))
         hide = w.Checkbox(value=self._hide_special, description="hide special tokens", indent=False)
         image = w.Image(value=self.png(), format="png")
-        text = w.HTML(value=f"<code>{_escape(self.readout())}</code>")
+        text = w.HTML(value=f"<code>{html.escape(self.readout(), quote=False)}</code>")
 
         def update(_=None):
             if hide.value != self._hide_special:  # re-crop from the original weights
@@ -290,14 +286,14 @@ class AttentionWidget:
                     self.weights, self.tokens = prepare(*self._source, hide_special=hide.value, **self._options)
                 except AttentionInputError as e:  # e.g. nothing but special tokens
                     hide.value = self._hide_special
-                    text.value = f"<b>{_escape(str(e))}</b>"
+                    text.value = f"<b>{html.escape(str(e), quote=False)}</b>"
                     return
                 self._hide_special = hide.value
                 query.options = [(f"{i}: {t}", i) for i, t in enumerate(self.tokens)]
             self.layer, self.head, self.view = layer.value, head.value, view.value
             self.query = query.value if query.value is not None else 0
             image.value = self.png()
-            text.value = f"<code>{_escape(self.readout())}</code>"
+            text.value = f"<code>{html.escape(self.readout(), quote=False)}</code>"
 
         for control in (layer, head, view, query, hide):
             control.observe(update, names="value")
@@ -310,7 +306,3 @@ class AttentionWidget:
         data["image/png"] = b64encode(self.png()).decode("ascii")
         data["text/plain"] = self.readout()
         return data
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -29,9 +29,13 @@ def record(lesson: str, **metrics) -> dict:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(current, indent=1, sort_keys=True))
     os.replace(tmp, path)
-    print("recorded:", ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                 for k, v in metrics.items()))
+    print("recorded:", formatted(metrics))
     return current
+
+
+def formatted(values: dict) -> str:
+    """'accuracy=0.8123, steps=56': how results are shown, in the notebook and the benchmark."""
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
 
 
 def load(lesson: str) -> dict:

@@ -2,10 +2,11 @@
 curve and a throughput meter. The loops themselves live in the lessons (some are exercises)."""
 
 import contextlib
-import io
 import time
 
 import torch
+
+from .figures import png
 
 
 def autocast(device: torch.device):
@@ -20,17 +21,40 @@ def autocast(device: torch.device):
 
 
 def maybe_compile(model: torch.nn.Module, device: torch.device, enabled: bool | None = None):
-    """torch.compile on CUDA (where it pays for its compile time), the plain model elsewhere or
-    if compilation is unavailable (e.g. no C compiler, Windows)."""
+    """torch.compile on CUDA (where it pays for its compile time), the plain model elsewhere.
+    Compilation is an optimisation, so it never stops a lesson: if it is unavailable (no C
+    compiler, Windows) or fails on the first call (when torch.compile really compiles), the
+    plain model is used from then on, and that is said once."""
     if enabled is None:
         enabled = device.type == "cuda"
     if not enabled:
         return model
     try:
-        return torch.compile(model)
-    except Exception as e:  # compile is an optimisation: never let it stop a lesson
+        return _CompiledOrPlain(model, torch.compile(model))
+    except Exception as e:
         print(f"torch.compile unavailable ({type(e).__name__}: {e}); running uncompiled")
         return model
+
+
+class _CompiledOrPlain:
+    """Calls the compiled model; if its first call fails, falls back to the plain model."""
+
+    def __init__(self, model: torch.nn.Module, compiled):
+        self.model, self.compiled, self.proven = model, compiled, False
+
+    def __call__(self, *args, **kwargs):
+        if self.compiled is None:
+            return self.model(*args, **kwargs)
+        if self.proven:
+            return self.compiled(*args, **kwargs)
+        try:
+            out = self.compiled(*args, **kwargs)
+        except Exception as e:
+            print(f"torch.compile failed on the first call ({type(e).__name__}); running uncompiled")
+            self.compiled = None
+            return self.model(*args, **kwargs)
+        self.proven = True
+        return out
 
 
 class Throughput:
@@ -103,9 +127,7 @@ class LossPlot:
             return
         if get_ipython() is None:
             return
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        image = Image(buffer.getvalue())
+        image = Image(png(self.figure))
         if self._handle is None:
             self._handle = display(image, display_id=True)
         else:

@@ -20,12 +20,12 @@ fi
 stamp=".venv/.installed-$(cat pyproject.toml <(echo "$TORCH_SPEC $EXTRAS") | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
     echo "setup: installing $TORCH_SPEC and the course (.[$EXTRAS]); takes a few minutes the first time"
-    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install -qq --upgrade pip
     # torch first and pinned: the course's own requirement is open-ended (torch>=2.2) so that a
     # user's CUDA build satisfies it, and left alone pip would fetch a multi-GB CUDA build.
     # shellcheck disable=SC2086
-    .venv/bin/python -m pip install --quiet $TORCH_SPEC
-    .venv/bin/python -m pip install --quiet -e ".[$EXTRAS]"
+    .venv/bin/python -m pip install -qq $TORCH_SPEC
+    .venv/bin/python -m pip install -qq -e ".[$EXTRAS]"
     rm -f .venv/.installed-*
     touch "$stamp"
 fi

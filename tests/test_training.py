@@ -32,3 +32,27 @@ def test_loss_plot_draws_every_series():
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == ["train", "val"]
     assert list(ax.lines[0].get_ydata()) == [1.0, 0.5, 1 / 3, 0.25, 0.2]
+
+
+def test_compile_that_fails_on_first_call_falls_back_to_the_plain_model(monkeypatch, capsys):
+    def broken_compile(model):
+        def run(*args, **kwargs):
+            raise RuntimeError("no C compiler")
+        return run
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    model = torch.nn.Linear(2, 2)
+    net = maybe_compile(model, torch.device("cpu"), enabled=True)
+    x = torch.ones(1, 2)
+    assert torch.equal(net(x), model(x)) and torch.equal(net(x), model(x))
+    assert capsys.readouterr().out.count("running uncompiled") == 1
+
+
+def test_compile_that_works_is_used(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch, "compile", lambda model: lambda x: calls.append(1) or model(x))
+    model = torch.nn.Linear(2, 2)
+    net = maybe_compile(model, torch.device("cpu"), enabled=True)
+    net(torch.ones(1, 2))
+    net(torch.ones(1, 2))
+    assert len(calls) == 2
