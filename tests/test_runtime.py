@@ -77,16 +77,45 @@ def test_mode_override_and_bad_value(monkeypatch):
         mode.current_mode()
 
 
-def test_every_lesson_has_sizes_for_both_modes_with_the_same_keys():
+def sizes_cell(lesson: str) -> dict[str, dict]:
+    """{mode: sizes} as the lesson's sizes cell (right after the setup cell) declares them."""
+    import ast
+
+    import nbformat
+
+    from autograder.course import solution_notebook
+
+    cells = nbformat.read(solution_notebook(lesson), as_version=4).cells
+    setup = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    call = ast.parse(cells[setup + 1].source).body[-1].value
+    assert ast.unparse(call.func) == "lesson.use_sizes", f"{lesson}: the cell after setup declares no sizes"
+
+    def values(node):  # dict(a=1, ...) or {"a": 1, ...}
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "dict" and not node.args:
+            return {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+        return ast.literal_eval(node)
+    return {k.arg: values(k.value) for k in call.keywords}
+
+
+def test_every_lesson_declares_sizes_for_both_modes_with_the_same_names():
     from autograder.course import lessons
 
     for lesson in lessons():
-        assert lesson in mode.SIZES, f"llmcourse/mode.py has no sizes for {lesson}"
-        fast, full = mode.SIZES[lesson]["fast"], mode.SIZES[lesson]["full"]
-        assert fast.keys() == full.keys(), f"{lesson}: fast and full sizes name different things"
-    assert mode.sizes("00_setup", "fast").imdb_preview > 0
-    with pytest.raises(KeyError, match="no sizes"):
-        mode.sizes("99_nothing")
+        declared = sizes_cell(lesson)
+        assert set(declared) == set(mode.MODES), f"{lesson}: sizes for {sorted(declared)}"
+        assert declared["fast"].keys() == declared["full"].keys(), f"{lesson}: fast and full name different sizes"
+
+
+def test_use_sizes_keeps_the_current_modes_and_refuses_mismatches(capsys):
+    from llmcourse.notebook import Lesson
+
+    lesson = Lesson("x", torch.device("cpu"), "fast")
+    assert lesson.use_sizes(fast=dict(n=1), full=dict(n=9)).n == 1 and lesson.sizes.n == 1
+    assert "sizes (fast): n=1" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="only in one of them"):
+        lesson.use_sizes(fast=dict(n=1), full=dict(m=2))
+    with pytest.raises(ValueError, match="exactly the modes"):
+        lesson.use_sizes(fast=dict(n=1))
 
 
 def test_seed_everything_repeats_all_generators():
