@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 from llmcourse.mode import current_mode
 
@@ -60,10 +60,11 @@ def execute(path: Path, *, mode: str | None = None, env: dict | None = None, tim
     with tempfile.TemporaryDirectory(prefix="lx-", dir="/tmp") as sockets:  # short: socket paths < 108
         # Unix sockets, not TCP on localhost: no port to race for, and no "TCP without
         # encryption" warning from every kernel.
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/k")
+        config = Config()
+        config.KernelManager.transport, config.KernelManager.ip = "ipc", f"{sockets}/k"
         client = (_GradingClient if as_grading else NotebookClient)(
-            nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-            resources={"metadata": {"path": str(path.parent)}})
+            nb, config=config, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+            resources={"metadata": {"path": str(path.parent)}})  # the client owns, and ends, its kernel
         try:
             client.execute(env=kernel_env)
         except CellExecutionError as e:
