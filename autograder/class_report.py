@@ -19,7 +19,7 @@ def records(course: Path) -> list[dict]:
 
 def export_csv(course: Path, rows: list[dict], out: Path) -> None:
     late = {(s.student, s.lesson) for s in load_collection(course).submissions if s.late}
-    with open(out / "grades.csv", "w", newline="") as f:
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         w = csv.writer(f)
         w.writerow(["student", "lesson", "score", "max_score", "raw_score", "status", "late", "flagged",
                     "held_tests", "score_note", "problems"])
@@ -27,7 +27,7 @@ def export_csv(course: Path, rows: list[dict], out: Path) -> None:
             w.writerow([r["student"], r["lesson"], r["score"], r["max_score"], r.get("raw_score", r["score"]),
                         r["status"], (r["student"], r["lesson"]) in late, bool(r["flags"]),
                         " ".join(r.get("held", [])), r.get("score_note", ""), " | ".join(r["problems"])])
-    with open(out / "tests.csv", "w", newline="") as f:
+    with open(out / "tests.csv", "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         w = csv.writer(f)
         w.writerow(["student", "lesson", "test", "points", "max_points", "status"])
         for r in rows:
@@ -128,5 +128,5 @@ def write(course: Path) -> Path:
     export_csv(course, rows, out)
     if rows:
         plot(rows, out / "scores.png")
-    (out / "report.md").write_text(markdown(course, rows), encoding="utf-8")
+    (out / "report.md").write_text(markdown(course, rows), encoding="utf-8", errors="backslashreplace")
     return out

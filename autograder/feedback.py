@@ -39,6 +39,7 @@ def write_all(course: Path) -> list[Path]:
         record = json.loads(path.read_text())
         target = course / "feedback" / record["student"] / record["lesson"] / f"{record['lesson']}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(record, notes.get((record["student"], record["lesson"]), [])), encoding="utf-8")
+        page = render(record, notes.get((record["student"], record["lesson"]), []))
+        target.write_text(page, encoding="utf-8", errors="backslashreplace")  # any bytes a student sent
         written.append(target)
     return written

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import holds, outcome, grading_execute, sandbox, scan
+from . import cgroups, files, grading_execute, holds, outcome, sandbox, scan
 from .course import make_course_dir, release_notebook
 
 MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
@@ -79,8 +79,28 @@ def prepare(course: Path, lessons: list[str]) -> Path:
 
 def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
               releases: Path | None = None) -> Job:
+    """Grade one submission. Whatever happens in it, the job ends with a record and a gradebook
+    row, and nothing it raises reaches the rest of the class."""
     start = time.perf_counter()
     job = Job(student, lesson)
+    try:
+        _grade(course, student, lesson, limits, jail, releases, job)
+    except Exception as e:  # a bug or an input nobody foresaw: this submission only
+        job.status = "error"
+        job.problems.append(f"the grader failed on this submission ({type(e).__name__}: {str(e)[:300]}); "
+                            "it scores what the gradebook holds, review it by hand")
+        try:
+            _ensure_gradebook_row(course, student, lesson)
+        except Exception:
+            pass
+    job.seconds = round(time.perf_counter() - start, 1)
+    out = course / "grading" / lesson / f"{student}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(asdict(job), indent=1))
+    return job
+
+
+def _grade(course, student, lesson, limits, jail, releases, job: Job) -> None:
     submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
     shutil.rmtree(course / "autograded" / student / lesson, ignore_errors=True)  # a re-run starts clean
     holds.undo(course, course / "grading" / lesson / f"{student}.json")  # re-grading starts clean
@@ -92,22 +112,21 @@ def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, j
     _ensure_gradebook_row(course, student, lesson, reset=not readable)
     outcome.collect(course, job)
     _limit_output(course, job, limits)
-    job.seconds = round(time.perf_counter() - start, 1)
-    out = course / "grading" / lesson / f"{student}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(asdict(job), indent=1))
-    return job
 
 
 def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool:
     """Can nbgrader read it? Also run the static scan. False means: do not autograde, score 0."""
-    if not path.exists():
+    if not os.path.lexists(path):
         job.status = "missing"
         job.problems.append(f"no {lesson}.ipynb in the submission")
         return False
     try:
-        raw = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as e:
+        raw = json.loads(files.read_bytes(path))
+    except files.Unreadable as e:
+        job.status = "malformed"
+        job.problems.append(f"the submission could not be read: {e}; it could not be graded")
+        return False
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         job.status = "malformed"
         job.problems.append(f"the notebook is not valid JSON ({e}); it could not be graded")
         return False
@@ -115,6 +134,12 @@ def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool
         job.status = "malformed"
         version = raw.get("nbformat") if isinstance(raw, dict) else None
         job.problems.append(f"not a version-4 Jupyter notebook (nbformat {version!r}); it could not be graded")
+        return False
+    odd = [i for i, c in enumerate(raw["cells"]) if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str)]
+    if odd:
+        job.status = "malformed"
+        job.problems.append(f"cell(s) {', '.join(map(str, odd[:5]))} are not notebook cells (objects with a "
+                            "cell_type); it could not be graded")
         return False
     try:
         nbformat.validate(nbformat.from_dict(raw))
@@ -153,25 +178,30 @@ def _locked_cell_changes(cells: list, release) -> list[str]:
 
 
 def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Job):
-    with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets, \
-            tempfile.TemporaryDirectory(prefix="lg-events-") as private:  # not mounted in the jail
-        events = Path(private) / "events.json"
-        env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
-               "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
-               "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", grading_execute.EVENTS: str(events)}
-        args = ["autograde", lesson, "--student", student, "--force",
-                f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
-                f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
-                "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
-                "--OverwriteCells.add_missing_cells=True",
-                "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]
-        for attempt in range(3):
-            proc = _run_limited(args, course, env, limits)
-            text = proc.stdout + proc.stderr
-            if "database is locked" not in text:
-                break
-            time.sleep(1 + attempt)  # another job was writing the gradebook
-        skipped = json.loads(events.read_text()).get("skipped_cells", []) if events.is_file() else []
+    groups = cgroups.create(limits.memory_mb, limits.processes)  # the whole job, not each process
+    try:
+        with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets, \
+                tempfile.TemporaryDirectory(prefix="lg-events-") as private:  # not mounted in the jail
+            events = Path(private) / "events.json"
+            env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
+                   "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
+                   "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", grading_execute.EVENTS: str(events),
+                   cgroups.ENV: os.pathsep.join(map(str, groups))}
+            args = ["autograde", lesson, "--student", student, "--force",
+                    f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
+                    f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
+                    "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
+                    "--OverwriteCells.add_missing_cells=True",
+                    "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]
+            for attempt in range(3):
+                proc = _run_limited(args, course, env, limits)
+                text = proc.stdout + proc.stderr
+                if "database is locked" not in text:
+                    break
+                time.sleep(1 + attempt)  # another job was writing the gradebook
+            skipped = json.loads(events.read_text()).get("skipped_cells", []) if events.is_file() else []
+    finally:
+        cgroups.remove(groups)
     for cell in skipped:
         job.flags.append(f"{cell['cell']} stopped the kernel while grading; graded again without "
                          "running it (review the cell)")
@@ -226,9 +256,10 @@ def _nbgrader_reason(text: str) -> str:
 def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
     """A graded notebook over the output limit keeps its test cells' outputs only."""
     path = course / "autograded" / job.student / job.lesson / f"{job.lesson}.ipynb"
-    if not path.exists() or path.stat().st_size <= limits.output_mb * 2**20:
+    if not path.is_file() or path.is_symlink() or path.stat().st_size <= limits.output_mb * 2**20:
         return
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.reads(files.read_bytes(path, limit_mb=max(files.MAX_NOTEBOOK_MB, 4 * limits.output_mb))
+                        .decode("utf-8", "replace"), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
             cell.outputs = []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import holds
+from . import files, holds
 from .course import solution_notebook
 
 MARKER = re.compile(r"all \d+ checks passed")
@@ -58,7 +58,7 @@ def collect(course: Path, job) -> None:
     cells = {}
     if graded_path.exists():
         try:
-            nb = nbformat.read(graded_path, as_version=4)
+            nb = nbformat.reads(files.read_bytes(graded_path).decode("utf-8", "replace"), as_version=4)
             cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         except Exception as e:
             job.problems.append(f"the graded notebook could not be read back ({e})")

@@ -3,11 +3,17 @@ prlimit.
 
 Inside the jail the student's code sees an empty root with, read-only, the system (/usr, /etc),
 the Python installation, the virtual environment, the course package `llmcourse/` and the data;
-the only writable places are the submission's own folder (its working directory), a private
-/tmp and the kernel's connection folder. The solutions, the gradebook, the course folder and
-the other submissions are simply not there. There is no network (--unshare-net: the kernel
-talks to nbgrader over Unix sockets, which is why grading uses ZeroMQ's ipc transport), and
-prlimit caps memory, processes, file sizes and CPU time.
+the only writable places are a private, size-capped scratch folder (its working directory,
+/scratch), a private /tmp and the kernel's connection folder. No folder the grader reads is
+writable: nbgrader's own output folder is not mounted, so nothing the kernel leaves there (a
+symlink to another student's notebook, to the gradebook) can be followed from outside. The
+solutions, the gradebook, the course folder and the other submissions are simply not there.
+The kernel runs as an unprivileged uid with every capability dropped, so grading as root (as
+containers and CI do) does not let it remount the read-only binds. There is no network
+(--unshare-net: the kernel talks to nbgrader over Unix sockets, which is why grading uses
+ZeroMQ's ipc transport); prlimit caps each process's memory, file sizes and CPU time, and where
+the machine allows it a cgroup caps the memory and process count of the whole job
+(autograder/cgroups.py).
 
 `python -m autograder.sandbox CONNECTION_FILE` is what the kernel spec runs: it builds the
 bwrap command from the settings nbgrader's environment carries (LLMCOURSE_SANDBOX_*) and execs it.
@@ -21,6 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cgroups
 from .course import REPO
 
 KERNEL_NAME = "llmcourse-sandbox"
@@ -34,6 +41,7 @@ class Limits:
     output_mb: int = 20             # size of the graded notebook, outputs included
     processes: int = 1024           # RLIMIT_NPROC (threads count too: torch starts many)
     tmp_mb: int = 512               # size of the jail's private /tmp
+    scratch_mb: int = 256           # size of the kernel's working folder (/scratch)
     file_mb: int = 100              # largest file the kernel may write (RLIMIT_FSIZE)
 
 
@@ -56,9 +64,11 @@ def protections() -> dict[str, str]:
     jail = "on" if ok else f"OFF ({why})"
     prlimit = "on" if shutil.which("prlimit") else "OFF (prlimit not found: no memory/process limits)"
     return {"filesystem jail (solutions, gradebook, other submissions hidden)": jail,
-            "read-only environment, writable scratch folder only": jail,
+            "read-only environment; only a private, size-capped scratch folder writable": jail,
             "no network": jail,
-            "memory, process and file-size limits (prlimit)": prlimit,
+            "kernel unprivileged (no capabilities, uid nobody) even when grading as root": jail,
+            "memory, process and file-size limits per process (prlimit)": prlimit,
+            "memory and process limits per job (cgroup)": cgroups.available(),
             "per-cell timeout and per-notebook wall limit": "on",
             "test cells and metadata restored from the source (nbgrader)": "on",
             "tampering checks (llmcourse.checks) and static scan": "on"}
@@ -102,7 +112,11 @@ def _symlinks() -> list[str]:
     return args
 
 
-def kernel_env(scratch: Path, connection_dir: Path) -> dict:
+SCRATCH = "/scratch"   # the kernel's working folder inside the jail: a private tmpfs
+JAIL_UID = 65534       # "nobody": the kernel's uid inside the jail, with no capabilities
+
+
+def kernel_env(connection_dir: Path) -> dict:
     """A clean environment: nothing from the grader's environment leaks in except these."""
     keep = ("LANG", "LC_ALL", "LLMCOURSE_MODE", "LLMCOURSE_DEVICE", "NBGRADER_EXECUTION",
             "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "LLMCOURSE_IMDB")
@@ -115,33 +129,36 @@ def kernel_env(scratch: Path, connection_dir: Path) -> dict:
     return env
 
 
-def jail(scratch: Path, limits: Limits, writable: list[Path] = (), readable: list[Path] = ()) -> list[str]:
-    """bwrap + prlimit arguments for a program (appended by the caller) in the jail."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+def jail(limits: Limits, writable: list[Path] = (), readable: list[Path] = ()) -> list[str]:
+    """bwrap + prlimit arguments for a program (appended by the caller) in the jail. `writable`
+    are folders the program must write to (the kernel's socket folder), nothing else."""
+    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
+            "--cap-drop", "ALL", "--die-with-parent", "--new-session",
             "--tmpfs", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
+            "--size", str(limits.scratch_mb * 2**20), "--tmpfs", SCRATCH]
     for path in [*_read_only_mounts(), *readable]:
         args += ["--ro-bind", str(path), str(path)]
     args += _symlinks()
-    for path in [scratch, *writable]:
+    for path in writable:
         args += ["--bind", str(path), str(path)]
-    args += ["--remount-ro", "/", "--chdir", str(scratch), "--clearenv"]
-    for key, value in kernel_env(scratch, (list(writable) or [scratch])[-1]).items():
+    args += ["--remount-ro", "/", "--chdir", SCRATCH, "--clearenv"]
+    for key, value in kernel_env((list(writable) or [Path(SCRATCH)])[-1]).items():
         args += ["--setenv", key, value]
     return args + ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--nproc={limits.processes}",
                    f"--fsize={limits.file_mb * 2**20}", "--core=0", f"--cpu={limits.notebook_timeout * 2}"]
 
 
-def command(connection_file: str, scratch: Path, limits: Limits) -> list[str]:
+def command(connection_file: str, limits: Limits) -> list[str]:
     """The bwrap + prlimit command line that runs ipykernel on connection_file."""
     connection = Path(connection_file).resolve()
     # ZeroMQ's ipc sockets live at <ip>-<port>; grading points `ip` at a per-job folder
     sockets = Path(json.loads(connection.read_text())["ip"]).resolve().parent
-    return jail(scratch, limits, writable=[sockets], readable=[connection]) + [
+    return jail(limits, writable=[sockets], readable=[connection]) + [
         str(Path(sys.prefix) / "bin" / "python"), "-m", "ipykernel_launcher", "-f", connection_file]
 
 
-def unjailed_command(connection_file: str, scratch: Path, limits: Limits) -> list[str]:
+def unjailed_command(connection_file: str, limits: Limits) -> list[str]:
     """When bubblewrap is unavailable: only prlimit (said loudly at start and in the report)."""
     args = []
     if shutil.which("prlimit"):
@@ -156,12 +173,12 @@ def limits_from_env() -> Limits:
 
 def main(argv: list[str]) -> None:
     connection_file = argv[0]
-    scratch = Path.cwd().resolve()
     limits = limits_from_env()
+    cgroups.join(os.environ.get(cgroups.ENV, ""))  # the job's limits hold for all it starts
     if os.environ.get("LLMCOURSE_SANDBOX_JAIL", "1") == "1":
-        args = command(connection_file, scratch, limits)
+        args = command(connection_file, limits)
     else:
-        args = unjailed_command(connection_file, scratch, limits)
+        args = unjailed_command(connection_file, limits)
     os.execvp(args[0], args)
 
 

@@ -6,15 +6,19 @@ gradebook (no unearned points), the grading record, the flag, and the feedback f
 """
 
 import json
+import os
+import site
 import socket
 import threading
 import time
 import zipfile
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
-from autograder import class_report, feedback, gradebook, sandbox
+from autograder import cgroups, class_report, feedback, gradebook, sandbox
 from autograder.collect import collect
 from autograder.course import SOLUTIONS, solution_notebook
 from autograder.grade import grade_all, prepare
@@ -37,7 +41,7 @@ def submission(course, softmax: str | None = None, edit=None) -> bytes:
             cell.source = softmax
     if edit:
         edit(nb)
-    return nbformat.writes(nb).encode()
+    return json.dumps(nb, indent=1).encode()  # ASCII JSON: a lone surrogate travels as \ud800
 
 
 def grade_cells(nb):
@@ -60,6 +64,36 @@ def edit_points(nb):
 
 
 WRONG = "import torch\ndef softmax(x):\n    return x\n"
+SYMLINKS = """import os
+for name, target in (("{lesson}.ipynb", "{victim}"), ("gradebook-link", "{gradebook}")):
+    try:
+        os.remove(name)
+    except OSError:
+        pass
+    os.symlink(target, name)
+"""
+FORKS = """import os, time
+kids = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(900 * 2**20)
+        block[::4096] = b"x" * len(block[::4096])  # really use the memory
+        time.sleep(3)
+        os._exit(0)
+    kids.append(pid)
+print("children that kept their memory:", sum(os.waitpid(pid, 0)[1] == 0 for pid in kids))
+"""
+PLANTED = SOLUTIONS.parent / ".venv-planted-by-a-student.pth"
+REMOUNT = f"""import os, site, sys
+for path in (sys.prefix, "/usr", "{SOLUTIONS.parent}"):
+    os.system("mount -o remount,bind,rw " + path + " 2>/dev/null")
+for target in (site.getsitepackages()[0] + "/zz-planted.pth", "{PLANTED}"):
+    try:
+        open(target, "w").write("import os\\n")
+    except OSError as e:
+        print("refused:", e)
+"""
 CRASH_ON_LARGE_INPUTS = """import os
 import torch
 def softmax(x):
@@ -129,6 +163,21 @@ def graded(tmp_path_factory, listener):
             nbformat.v4.new_code_cell(f"import os\nos._exit({i})") for i in range(4))),
         # reviewed by the instructor later: held, then released
         "held-then-released": submission(course, "import inspect\n_ = inspect.stack\n" + good),
+        # the kernel leaves links where nbgrader writes: to another student's notebook, to the gradebook
+        "symlink-attack": submission(course, good, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+            SYMLINKS.format(victim=str(other), gradebook=str(course / "gradebook.db"), lesson=LESSON)))),
+        # as root: remount the read-only binds and plant a .pth for the next unjailed Python
+        "remount-and-plant": submission(course, good, lambda nb: nb.cells.append(
+            nbformat.v4.new_code_cell(REMOUNT))),
+        "fill-the-disk": submission(course, good, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+            "for i in range(6):  # each file under the file-size limit, together over the folder's cap\n"
+            "    with open(f'junk{i}', 'wb') as f:\n        for _ in range(90):\n            f.write(b'x' * 2**20)"))),
+        "cells-not-objects": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                         "cells": [1, "x", None, [2]]}).encode(),
+        "lone-surrogate": submission(course, "exec('1')  # \ud800 flagged, and not valid UTF-8\n" + good),
+        "fifo": submission(course, good),  # replaced by a FIFO once collected
+        # children each under the per-process memory limit, together far over it
+        "fork-memory": submission(course, good, lambda nb: nb.cells.append(nbformat.v4.new_code_cell(FORKS))),
         "delete-tests": submission(course, None, delete_tests),
         "edit-tests": submission(course, None, edit_tests),
         "edit-points": submission(course, good, edit_points),
@@ -141,6 +190,9 @@ def graded(tmp_path_factory, listener):
     for student, data in attacks.items():
         (inbox / f"{student}_{LESSON}.ipynb").write_bytes(data)
     collect(inbox, course, [LESSON])
+    fifo = course / "submitted" / "fifo" / LESSON / f"{LESSON}.ipynb"
+    fifo.unlink()
+    os.mkfifo(fifo)
     start = time.perf_counter()
     jobs = grade_all(course, [LESSON], LIMITS)
     print(f"\nbenchmark: graded {len(jobs)} hostile submissions of {LESSON} in "
@@ -188,7 +240,8 @@ def test_cannot_read_other_submissions(graded):
 @jailed
 def test_cannot_write_gradebook(graded):
     job, text = check(graded, "write-gradebook", 0)
-    assert "no such table" in text  # it only found an empty scratch /tmp, not the gradebook
+    # it found no gradebook at that path, or an empty scratch file: never the real one
+    assert "no such table" in text or "unable to open database file" in text
     assert gradebook.scores(graded[0], LESSON)["good"] == (3, 3)  # still a readable, intact gradebook
 
 
@@ -238,6 +291,60 @@ def test_a_crash_inside_one_test_costs_that_test(graded):
 def test_a_kernel_that_keeps_dying_still_gets_a_grade(graded):
     job, text = check(graded, "crash-everywhere", 0, status="error")
     assert "kernel died" in text
+
+
+@jailed
+def test_links_left_by_the_kernel_touch_nobody(graded):
+    course, jobs = graded
+    check(graded, "symlink-attack", 3)
+    check(graded, "good", 3)  # the victim keeps its grade and its notebook
+    victim = course / "autograded" / "good" / LESSON / f"{LESSON}.ipynb"
+    assert victim.is_file() and not victim.is_symlink()
+    assert not any(p.is_symlink() for p in (course / "autograded" / "symlink-attack").rglob("*"))
+    assert gradebook.scores(course, LESSON)["good"] == (3, 3)
+
+
+@jailed
+def test_the_jail_holds_as_root(graded):
+    check(graded, "remount-and-plant", 3)
+    assert not (Path(site.getsitepackages()[0]) / "zz-planted.pth").exists() and not PLANTED.exists()
+
+
+@jailed
+def test_the_scratch_folder_is_capped_and_private(graded):
+    course, _ = graded
+    job, _ = check(graded, "fill-the-disk", 3)
+    assert any("No space left" in e for e in job.cell_errors), job.cell_errors
+    written = sum(p.stat().st_size for p in (course / "autograded" / "fill-the-disk").rglob("*") if p.is_file())
+    assert written < 50 * 2**20  # nothing of the junk reached the grader's disk
+
+
+@pytest.mark.skipif(cgroups.available() != "on", reason="no writable cgroup hierarchy here")
+def test_forked_children_share_one_memory_limit(graded):
+    course, _ = graded
+    check(graded, "fork-memory", 3)
+    nb = nbformat.read(course / "autograded" / "fork-memory" / LESSON / f"{LESSON}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    kept = int(printed.split("children that kept their memory:")[1].split()[0])
+    # 6 x 900 MB would all live under per-process limits; a 4096 MB job holds at most 4 of them
+    assert kept * 900 < LIMITS.memory_mb, f"{kept} children of 900 MB each ran under a {LIMITS.memory_mb} MB job limit"
+
+
+def test_cells_that_are_not_objects_are_malformed(graded):
+    job, text = check(graded, "cells-not-objects", 0, status="malformed")
+    assert "not notebook cells" in text
+
+
+def test_a_lone_surrogate_survives_into_the_report(graded):
+    course, jobs = graded
+    assert jobs["lone-surrogate"].status in ("graded", "error")
+    report = (course / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "lone-surrogate" in report and "## Collection" in report  # written to the end
+
+
+def test_a_fifo_in_place_of_the_notebook_does_not_hang(graded):
+    job, text = check(graded, "fifo", 0, status="malformed")
+    assert "not a regular file" in text
 
 
 def test_a_hold_is_released_with_one_command(graded, capsys):

@@ -22,6 +22,10 @@ print("env read-only", fails(lambda: open(sys.argv[2] + "/llmcourse/x.py", "w"))
 print("root read-only", fails(lambda: open("/planted", "w")))
 print("no network", fails(lambda: socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=2)))
 print("scratch writable", not fails(lambda: open("scratch.txt", "w").write("ok")))
+print("scratch capped", fails(lambda: open("big", "wb").write(b"x" * (300 * 2**20))))
+print("no capabilities", open("/proc/self/status").read().split("CapEff:")[1].split()[0].strip("0") == "")
+print("not root", os.getuid() != 0)
+print("cannot remount", os.system("mount -o remount,bind,rw /usr 2>/dev/null") != 0)
 print("tmp writable", not fails(lambda: open("/tmp/t.txt", "w").write("ok")))
 print("memory limited", fails(lambda: bytearray(16 * 2**30)))
 '''
@@ -39,11 +43,12 @@ def test_jail_hides_the_course_and_the_network(tmp_path):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    args = sandbox.jail(tmp_path, sandbox.Limits()) + [sys.executable, "-c", PROBE,
-                                                       str(SOLUTIONS), str(REPO), str(server.getsockname()[1])]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    args = sandbox.jail(sandbox.Limits(), writable=[tmp_path]) + [
+        sys.executable, "-c", PROBE, str(SOLUTIONS), str(REPO), str(server.getsockname()[1])]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     server.close()
     assert out.returncode == 0, out.stderr
     lines = dict(line.rsplit(" ", 1) for line in out.stdout.splitlines())
     assert all(value == "True" for value in lines.values()), out.stdout
-    assert (tmp_path / "scratch.txt").read_text() == "ok"
+    assert len(lines) == 12
+    assert not (tmp_path / "scratch.txt").exists()  # the scratch folder is the jail's own, not the caller's
