@@ -31,6 +31,7 @@ FILES = "refers to grader files"
 DYNAMIC = "dynamic code (may hide the above)"
 PROCESSES = "network or processes"
 EQUALITY = "defines custom equality"
+REFERENCE = "uses the tests' reference parts (not the student's own code)"
 UNPARSED = "does not parse as Python (scanned as tokens)"
 
 # Code that can fake a test result: a submission with any of these has its points held (a manual
@@ -94,7 +95,8 @@ SHELL_MAGICS = {"system", "sx", "sh", "bash", "perl", "ruby", "pip", "conda", "c
 PYTHON_BODY_MAGICS = {"time", "timeit", "capture", "prun"}  # %%time etc. run their body as Python
 IPYTHON_CALLS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
 GRADER_FILES = re.compile(r"gradebook|solutions/|autograded|submitted/|\.db\b|/work/|nbgrader")
-ALLOWED_IMPORTS = {("llmcourse.checks", "exercise")}  # a test cell copied elsewhere to try it
+# what a test cell imports, so a test cell copied elsewhere to try it is not held
+ALLOWED_IMPORTS = {("llmcourse.checks", "exercise"), ("llmcourse.checks", "with_reference_parts")}
 _BUILTIN_NAMES = set(dir(builtins))
 
 
@@ -213,6 +215,8 @@ class _CellScan(ast.NodeVisitor):
 
     # --- names and attributes ----------------------------------------------------------------
     def visit_Name(self, node):
+        if node.id == "with_reference_parts" and isinstance(node.ctx, ast.Load):
+            self.flag(node, REFERENCE)
         if node.id in NAMES or (HISTORY_NAME.fullmatch(node.id) and node.id not in self.defined):
             if isinstance(node.ctx, ast.Load) or node.id == "__builtins__":
                 self.flag(node, NAMES.get(node.id, STACK))

@@ -321,3 +321,29 @@ class exercise:
                 + "\n".join(f" - {f}" for f in c.failed))
         _print(f"  all {total} checks passed")
         return False
+
+
+# --- one mistake costs one exercise -----------------------------------------------------------
+class _ReferenceFeedForward(torch.nn.Module):
+    """The feed-forward sub-layer as lesson 03 specifies it, around the student's own layers."""
+
+    def __init__(self, ffn):
+        super().__init__()
+        self.up, self.down, self.drop = ffn.up, ffn.down, ffn.drop
+
+    def forward(self, x):
+        return self.drop(self.down(torch.nn.functional.gelu(self.up(x))))
+
+
+def with_reference_parts(block):
+    """`block` (a lesson-03 encoder or decoder block) with torch's LayerNorm and the reference
+    feed-forward in place of the student's, holding the same parameters. A test of how a block
+    wires its parts then does not depend on the earlier exercises: a LayerNorm mistake costs the
+    LayerNorm exercise only."""
+    for name in ("norm1", "norm2"):
+        theirs = getattr(block, name)
+        ours = torch.nn.LayerNorm(theirs.weight.shape[0], eps=theirs.eps)
+        ours.load_state_dict(theirs.state_dict())
+        setattr(block, name, ours)
+    block.ffn = _ReferenceFeedForward(block.ffn)
+    return block

@@ -31,6 +31,8 @@ class Mutant:
     why: str  # the mistake, in words: shown when the tests fail to catch it
     find: str  # text that occurs exactly once in that cell ...
     replace: str  # ... and what it becomes
+    visible: bool = False  # the visible checks alone must catch it (a student sees it before handing in)
+    only: str | None = None  # the one test cell it may fail: one mistake costs one exercise
 
 
 @dataclass

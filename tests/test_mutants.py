@@ -34,6 +34,12 @@ def test_mutant_is_caught(lesson, mutant):
         f"the mutant breaks the solution cell itself ({result.solution_errors}); a wrong answer "
         "should define the function and fail the tests")
     assert result.failed, f"{lesson}: no test caught this wrong answer in {mutant.cell!r}: {mutant.why}"
+    if mutant.visible:
+        assert result.failed_visible, (f"{lesson}: only the hidden tests catch {mutant.why!r}; the visible "
+                                       "checks should, so a student learns of it before handing in")
+    if mutant.only:
+        assert result.failed == {mutant.only}, (f"{lesson}: {mutant.why!r} costs {sorted(result.failed)}, "
+                                                f"not only {mutant.only}: one mistake should cost one exercise")
 
 
 @pytest.mark.slow

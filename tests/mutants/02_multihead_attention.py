@@ -39,7 +39,7 @@ MUTANTS = [
            "pe[:, 0::2] = torch.cos(angle)\n    pe[:, 1::2] = torch.sin(angle)"),
     Mutant("positional_encoding", "exponent i/d instead of 2i/d",
            "two_i = torch.arange(0, d_model, 2, dtype=torch.float32)",
-           "two_i = torch.arange(d_model // 2, dtype=torch.float32)"),
+           "two_i = torch.arange(d_model // 2, dtype=torch.float32)", visible=True),
     Mutant("positional_encoding", "base 1000 instead of 10000",
            "angle = pos / 10000 ** (two_i / d_model)", "angle = pos / 1000 ** (two_i / d_model)"),
     Mutant("positional_encoding", "builds the table in float64",
