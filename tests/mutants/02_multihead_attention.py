@@ -8,6 +8,9 @@ CHECK = "return bool((permute_first - layer_first).abs().max() <= atol)"
 
 MUTANTS = [
     # multi-head attention
+    Mutant("mha", "no guard for a query with nothing to attend to: its softmax is 0/0 = NaN",
+           "        if mask is not None:  # a query with no allowed key: zeros instead of NaN\n"
+           "            weights = weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)\n", ""),
     Mutant("mha", "scales by sqrt(d_model) instead of sqrt(d_head)",
            "/ math.sqrt(self.d_head)", "/ math.sqrt(D)"),
     Mutant("mha", "views [B, T, D] as [B, heads, T, d_head] directly: mixes positions into heads",

@@ -18,6 +18,8 @@ MUTANTS = [
            LABELS,
            'labels = torch.tensor([ex["label"] for ex in sorted(examples, key=lambda ex: len(ex["input_ids"]), '
            'reverse=True)], dtype=torch.long)'),
+    Mutant("collate", "mask from the ids (input_ids != pad_id): a real token equal to pad_id is masked",
+           LABELS, "attention_mask = (input_ids != pad_id).long()\n    " + LABELS),
     Mutant("collate", "pads with 0 whatever pad_id is",
            "input_ids = torch.full((len(examples), longest), pad_id, dtype=torch.long)",
            "input_ids = torch.full((len(examples), longest), 0, dtype=torch.long)"),
