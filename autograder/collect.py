@@ -92,7 +92,7 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
                 collection.problems.append(f"{name}: ignored (system file)")
             continue
         if exchange:
-            parsed = filenames.Parsed(filenames.student_id(exchange["student_id"]), None, lms="exchange")
+            parsed = filenames.Parsed(filenames.student_id(exchange["student_id"]), None)
             parsed.lesson, note = filenames.find_lesson(base, lessons)
             parsed.notes += [note] if note else []
             if parsed.lesson is None:

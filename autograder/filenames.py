@@ -38,7 +38,6 @@ class Parsed:
     student: str | None          # None: refused (see `problem`)
     lesson: str | None
     timestamp: str | None = None  # as written in the name
-    lms: str = "plain"
     account: str | None = None    # the LMS's own number for the student, where the name has one
     notes: list[str] = field(default_factory=list)
     problem: str | None = None
@@ -93,7 +92,7 @@ def parse(base: str, lessons: list[str], pattern: re.Pattern | None = None) -> P
         if base.lower().endswith(".ipynb") and not file_id.lower().endswith(".ipynb"):
             file_id += ".ipynb"  # a pattern may leave the extension out of file_id
         return _with_lesson(match["student_id"], file_id, lessons,
-                            match.groupdict().get("timestamp"), "pattern", known=True)
+                            match.groupdict().get("timestamp"), known=True)
     for lms, regex in (("Moodle", MOODLE), ("Blackboard", BLACKBOARD), ("Canvas", CANVAS)):
         match = regex.fullmatch(base)
         if not match:
@@ -102,7 +101,7 @@ def parse(base: str, lessons: list[str], pattern: re.Pattern | None = None) -> P
             raw, stamp = f"{match['name']}_{match['user']}", None
         else:
             raw, stamp = match["student"], match.groupdict().get("timestamp")
-        parsed = _with_lesson(raw, match["file"], lessons, stamp, lms, known=True)
+        parsed = _with_lesson(raw, match["file"], lessons, stamp, known=True)
         parsed.account = match.groupdict().get("participant") or match.groupdict().get("user")
         if lms == "Canvas" and match["late"]:
             parsed.notes.append("Canvas marked it late")
@@ -120,14 +119,14 @@ def parse(base: str, lessons: list[str], pattern: re.Pattern | None = None) -> P
     match = PLAIN_TIMESTAMP.fullmatch(head)
     if match:
         head, stamp = match["student"], match["timestamp"]
-    parsed = _with_lesson(head, f"{lesson}.ipynb", lessons, stamp, "plain", known=False)
+    parsed = _with_lesson(head, f"{lesson}.ipynb", lessons, stamp, known=False)
     copy = COPY_SUFFIX.search(base[:-len(".ipynb")])
     if copy and parsed.student:
         parsed.notes.append(f"notebook named {base!r}, graded as {lesson}.ipynb")
     return parsed
 
 
-def _with_lesson(raw: str, file_name: str, lessons: list[str], stamp, lms: str, known: bool) -> Parsed:
+def _with_lesson(raw: str, file_name: str, lessons: list[str], stamp, known: bool) -> Parsed:
     student = student_id(raw)
     if not student:
         return Parsed(None, None, problem=f"no student id in the name (read {raw!r} as the id)")
@@ -141,4 +140,4 @@ def _with_lesson(raw: str, file_name: str, lessons: list[str], stamp, lms: str, 
                                           f"{', '.join(lessons)}")
     if student != raw:
         notes.append(f"student id {raw!r} written as {student!r} (characters a folder name cannot hold)")
-    return Parsed(student, lesson, stamp, lms, notes=notes)
+    return Parsed(student, lesson, stamp, notes=notes)

@@ -25,9 +25,6 @@ import nbformat
 from . import cgroups, files, grading_execute, holds, outcome, sandbox, scan
 from .course import make_course_dir, release_notebook
 
-MARKER = "checks passed"  # printed by llmcourse.checks when every check of a test cell passed
-
-
 @dataclass
 class Job:
     student: str

@@ -188,8 +188,8 @@ def _imports_and_definitions(trees: list[ast.Module]) -> tuple[dict[str, str], s
 
 
 class _CellScan(ast.NodeVisitor):
-    def __init__(self, aliases: dict[str, str], defined: set[str], lines: list[str]):
-        self.aliases, self.defined, self.lines = aliases, defined, lines
+    def __init__(self, aliases: dict[str, str], defined: set[str]):
+        self.aliases, self.defined = aliases, defined
         self.found: list[tuple[int, str]] = []  # (line number, rule)
         self.magic_bodies: list[str] = []
 
@@ -400,7 +400,7 @@ def _scan_one(index, source, tree, aliases, defined, depth=0) -> list[Flag]:
         bodies = []
     else:
         lines = python_code(source).splitlines()
-        visitor = _CellScan(aliases, defined, lines)
+        visitor = _CellScan(aliases, defined)
         visitor.visit(tree)
         found, bodies = visitor.found, visitor.magic_bodies
     flags, seen = [], set()
