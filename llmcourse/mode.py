@@ -7,6 +7,10 @@ full: full IMDb, real sequence lengths, enough steps for the accuracies a user e
       The default with a CUDA GPU.
 
 Set LLMCOURSE_MODE=fast or LLMCOURSE_MODE=full to choose. Both modes run the same code.
+
+LLMCOURSE_SMOKE=1 is a test of full mode without a GPU: full mode's sizes, except that each
+lesson stops after a few steps and batches (the `smoke` sizes it declares), and bf16 autocast
+runs on the CPU too. A bug that only full mode would hit shows up in minutes.
 """
 
 import os
@@ -15,6 +19,21 @@ import torch
 
 ENV = "LLMCOURSE_MODE"
 MODES = ("fast", "full")
+SMOKE_ENV = "LLMCOURSE_SMOKE"
+
+
+def smoke() -> bool:
+    """True when LLMCOURSE_SMOKE is set to anything but "" or "0"."""
+    return os.environ.get(SMOKE_ENV, "").strip() not in ("", "0")
+
+
+_checks_running = 0  # > 0 inside a test cell's `with exercise(...)`: see in_check
+
+
+def in_check() -> bool:
+    """Whether a check is running. A check must compute the same numbers on every machine and in
+    every mode (its tolerances assume float32), so the smoke test's bf16 on the CPU skips it."""
+    return _checks_running > 0
 
 
 def current_mode(verbose: bool = False) -> str:
@@ -22,8 +41,11 @@ def current_mode(verbose: bool = False) -> str:
     chosen = os.environ.get(ENV, "").strip().lower()
     if chosen and chosen not in MODES:
         raise ValueError(f"{ENV}={chosen!r} is not a mode; use one of {', '.join(MODES)}.")
-    mode = chosen or ("full" if torch.cuda.is_available() else "fast")
+    if smoke() and chosen == "fast":
+        raise ValueError(f"{SMOKE_ENV} tests full mode's sizes, but {ENV}=fast: unset one of them.")
+    mode = chosen or ("full" if torch.cuda.is_available() or smoke() else "fast")
     if verbose:
-        why = f"set by {ENV}" if chosen else ("CUDA GPU found" if mode == "full" else "no CUDA GPU")
+        why = f"set by {ENV}" if chosen else ("CUDA GPU found" if torch.cuda.is_available() and mode == "full"
+                                             else f"{SMOKE_ENV} set" if smoke() else "no CUDA GPU")
         print(f"mode: {mode} ({why}; set {ENV}=fast|full to change)")
     return mode

@@ -161,7 +161,7 @@ class Transformer(nn.Module):
         self.embeddings = Embeddings(cfg)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.final_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps) if cfg.pre_norm else None
-        self.apply(_init_weights)
+        self.apply(init_weights)
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None,
                 output_attentions: bool = False, output_hidden_states: bool = False) -> Output:
@@ -203,7 +203,7 @@ class MaskedLM(nn.Module):
         self.transform = nn.Sequential(nn.Linear(cfg.d_model, cfg.d_model), nn.GELU(approximate=cfg.gelu),
                                        nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps))
         self.bias = nn.Parameter(torch.zeros(cfg.vocab_size))
-        self.transform.apply(_init_weights)
+        self.transform.apply(init_weights)
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, **kwargs) -> Output:
         out = self.encoder(input_ids, attention_mask, token_type_ids, **kwargs)
@@ -226,7 +226,7 @@ class GPT(Transformer):
         return out
 
 
-def _init_weights(module):
+def init_weights(module):
     # GPT-2/BERT initialisation: small normal weights, zero biases, identity LayerNorms.
     if isinstance(module, (nn.Linear, nn.Embedding)):
         nn.init.normal_(module.weight, std=0.02)

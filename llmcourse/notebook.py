@@ -1,6 +1,7 @@
 """The first thing every lesson runs: device, mode and seed (the setup cell), then the lesson's
 own sizes for both modes (the cell right after it)."""
 
+import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -9,6 +10,11 @@ import torch
 from . import checks  # noqa: F401  (imported now so it captures the test helpers untouched)
 from .device import pick_device
 from .mode import MODES, current_mode
+from .mode import smoke as smoke_test
+
+# A smoke test (LLMCOURSE_SMOKE=1) may shrink how much a lesson does, never what it computes on:
+# only sizes named like counts of data, steps or repetitions.
+SMOKE_KEYS = re.compile(r".*(reviews|steps|epochs|samples|tokens|batches|seeds|every)$")
 from .seeding import seed_everything
 
 
@@ -19,17 +25,27 @@ class Lesson:
     mode: str
     sizes: SimpleNamespace | None = None  # set by use_sizes
 
-    def use_sizes(self, **by_mode: dict) -> SimpleNamespace:
+    def use_sizes(self, *, smoke: dict | None = None, **by_mode: dict) -> SimpleNamespace:
         """Declare this lesson's sizes, one dict per mode (fast=..., full=...), and keep the ones
-        of the current mode as lesson.sizes. Both modes must name the same sizes."""
+        of the current mode as lesson.sizes. Both modes must name the same sizes. `smoke`: the
+        counts that a smoke test of full mode (LLMCOURSE_SMOKE=1) lowers, on top of full's."""
         if sorted(by_mode) != sorted(MODES):
             raise ValueError(f"give sizes for exactly the modes {', '.join(MODES)}; got {', '.join(by_mode)}")
         names = {mode: set(values) for mode, values in by_mode.items()}
         if len({frozenset(n) for n in names.values()}) != 1:
             only = {mode: sorted(n - set.intersection(*names.values())) for mode, n in names.items()}
             raise ValueError(f"fast and full must name the same sizes; only in one of them: {only}")
-        self.sizes = SimpleNamespace(**by_mode[self.mode])
-        print(f"sizes ({self.mode}): " + ", ".join(f"{k}={v}" for k, v in vars(self.sizes).items()))
+        sizes, note = dict(by_mode[self.mode]), ""
+        smoke = smoke or {}
+        wrong = sorted(k for k in smoke if k not in sizes or not SMOKE_KEYS.fullmatch(k))
+        if wrong:
+            raise ValueError(f"smoke sizes may only lower counts that both modes name (reviews, steps, "
+                             f"epochs, samples, tokens, batches, seeds, every); not: {', '.join(wrong)}")
+        if smoke_test():
+            sizes.update(smoke)
+            note = ", smoke test: a few steps of full mode's shapes"
+        self.sizes = SimpleNamespace(**sizes)
+        print(f"sizes ({self.mode}{note}): " + ", ".join(f"{k}={v}" for k, v in vars(self.sizes).items()))
         return self.sizes
 
 

@@ -102,8 +102,42 @@ def test_every_lesson_declares_sizes_for_both_modes_with_the_same_names():
 
     for lesson in lessons():
         declared = sizes_cell(lesson)
+        smoke = declared.pop("smoke", {})
         assert set(declared) == set(mode.MODES), f"{lesson}: sizes for {sorted(declared)}"
         assert declared["fast"].keys() == declared["full"].keys(), f"{lesson}: fast and full name different sizes"
+        for name, value in smoke.items():  # a smoke test of full mode only lowers full's counts
+            full = declared["full"][name]
+            if isinstance(value, tuple):
+                assert set(value) <= set(full), f"{lesson}: smoke {name}={value} is not a part of full's {full}"
+            elif full is not None:
+                assert value <= full, f"{lesson}: smoke {name}={value} is more than full's {full}"
+
+
+def test_lessons_with_long_full_runs_declare_a_smoke_test():
+    for lesson in ("04_pretraining", "05_finetuning"):
+        assert sizes_cell(lesson).get("smoke"), f"{lesson}: no smoke sizes, so CI cannot test full mode"
+
+
+def test_smoke_uses_full_sizes_with_lowered_counts_and_refuses_shapes(monkeypatch, capsys):
+    from llmcourse.notebook import Lesson
+
+    monkeypatch.setenv(mode.SMOKE_ENV, "1")
+    monkeypatch.delenv(mode.ENV, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert mode.current_mode() == "full"
+    lesson = Lesson("x", torch.device("cpu"), "full")
+    sizes = lesson.use_sizes(fast=dict(d_model=8, train_steps=5), full=dict(d_model=256, train_steps=9000),
+                             smoke=dict(train_steps=3))
+    assert (sizes.d_model, sizes.train_steps) == (256, 3)
+    assert "smoke test" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="not: d_model"):
+        lesson.use_sizes(fast=dict(d_model=8), full=dict(d_model=256), smoke=dict(d_model=8))
+    monkeypatch.setenv(mode.ENV, "fast")
+    with pytest.raises(ValueError, match="unset one of them"):
+        mode.current_mode()
+    monkeypatch.setenv(mode.SMOKE_ENV, "0")  # off: the smoke sizes are ignored
+    assert Lesson("x", torch.device("cpu"), "full").use_sizes(
+        fast=dict(n_steps=1), full=dict(n_steps=9), smoke=dict(n_steps=2)).n_steps == 9
 
 
 def test_use_sizes_keeps_the_current_modes_and_refuses_mismatches(capsys):

@@ -2,13 +2,34 @@
 
 import torch
 
+from llmcourse import training
 from llmcourse.training import LossPlot, Throughput, autocast, maybe_compile
 
 
-def test_autocast_is_a_no_op_on_cpu():
-    with autocast(torch.device("cpu")):
-        y = torch.ones(2, 2) @ torch.ones(2, 2)
-    assert y.dtype == torch.float32
+def matmul_dtype(**kwargs):
+    with autocast(torch.device("cpu"), **kwargs):
+        return (torch.ones(2, 2) @ torch.ones(2, 2)).dtype
+
+
+def test_autocast_is_a_no_op_on_cpu(monkeypatch):
+    monkeypatch.delenv("LLMCOURSE_SMOKE", raising=False)
+    assert matmul_dtype() == torch.float32
+    monkeypatch.setattr(training, "cpu_has_bf16", lambda: True)
+    assert matmul_dtype() == torch.float32  # exercises never ask: their checks are machine-independent
+
+
+def test_bf16_on_cpu_only_where_asked_and_native(monkeypatch):
+    monkeypatch.delenv("LLMCOURSE_SMOKE", raising=False)
+    monkeypatch.setattr(training, "cpu_has_bf16", lambda: False)
+    assert matmul_dtype(cpu=True) == torch.float32
+    monkeypatch.setattr(training, "cpu_has_bf16", lambda: True)
+    assert matmul_dtype(cpu=True) == torch.bfloat16
+
+
+def test_a_smoke_test_of_full_mode_takes_the_bf16_path(monkeypatch):
+    monkeypatch.setenv("LLMCOURSE_SMOKE", "1")
+    monkeypatch.setattr(training, "cpu_has_bf16", lambda: False)
+    assert matmul_dtype() == torch.bfloat16
 
 
 def test_no_compile_on_cpu_by_default():
@@ -56,3 +77,13 @@ def test_compile_that_works_is_used(monkeypatch):
     net(torch.ones(1, 2))
     net(torch.ones(1, 2))
     assert len(calls) == 2
+
+
+def test_checks_compute_in_float32_even_in_a_smoke_test(monkeypatch):
+    from llmcourse.checks import exercise
+
+    monkeypatch.setenv("LLMCOURSE_SMOKE", "1")
+    with exercise("float32 inside a check") as check:
+        inside = matmul_dtype(cpu=True)
+        check.true(True, "runs")
+    assert inside == torch.float32 and matmul_dtype() == torch.bfloat16

@@ -7,6 +7,26 @@ SHIFT = "predictions = logits[:, :-1, :].float()  # the last position predicts n
         "    targets = labels[:, 1:]  # the first token is never a target"
 SELECT = "selected = (torch.rand(input_ids.shape, generator=generator) < mlm_probability) & eligible"
 TOP_P = "drop_sorted = mass_before >= top_p"
+UNTIED = (  # from the final LayerNorm in __init__ to the logits in forward
+    'self.final_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n'
+    '        ### END SOLUTION\n'
+    "        self.apply(init_weights)  # small normal weights (GPT-2's), identity LayerNorms\n"
+    '\n'
+    '    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,\n'
+    '                output_attentions: bool = False) -> Output:\n'
+    '        """input_ids: [B, T] int64, T <= cfg.max_len. attention_mask: [B, T], 1 = real token,\n'
+    '        0 = padding, or None. Returns Output(last_hidden_state [B, T, D], attentions, logits [B, T, V])."""\n'
+    '        ### BEGIN SOLUTION\n'
+    '        T = input_ids.shape[1]\n'
+    '        h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))\n'
+    '        allowed = None if attention_mask is None else attention_mask.bool()[:, None, None, :]\n'
+    '        attentions = []\n'
+    '        for block in self.blocks:\n'
+    '            h, weights = block(h, allowed, need_weights=output_attentions)\n'
+    '            if output_attentions:\n'
+    '                attentions.append(weights)\n'
+    '        h = self.final_norm(h)\n'
+    '        return Output(last_hidden_state=h, attentions=attentions, logits=h @ self.token.weight.T)')
 
 MUTANTS = [
     # --- 4.1 bigram perplexity
@@ -57,7 +77,29 @@ MUTANTS = [
            "rng.shuffle(labels)", "labels.sort()"),
     Mutant("nsp", "a coin flip per example: labels are not balanced",
            "rng.shuffle(labels)", "labels = [rng.randint(0, 1) for _ in positions]"),
-    # --- 4.5 sampling
+    # --- 4.5 assembling the GPT
+    Mutant("assemble_gpt", "no position embeddings: the model sees a bag of tokens (bar the causal mask)",
+           "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
+           "h = self.drop(self.token(input_ids))", visible=True, only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "an untied output layer: a separate D x V matrix",
+           UNTIED, UNTIED.replace("eps=cfg.ln_eps)", "eps=cfg.ln_eps)\n        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)")
+           .replace("h @ self.token.weight.T", "self.head(h)"), visible=True, only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "the output layer reads a detached embedding: the logits never train it",
+           "logits=h @ self.token.weight.T)", "logits=h @ self.token.weight.detach().T)", only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "blocks applied in reverse order",
+           "for block in self.blocks:", "for block in reversed(self.blocks):", visible=True, only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "no final LayerNorm",
+           "h = self.final_norm(h)", "h = h", visible=True, only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "logits from the hidden state before the final LayerNorm",
+           "h = self.final_norm(h)\n        return Output(last_hidden_state=h, attentions=attentions, logits=h @ self.token.weight.T)",
+           "return Output(last_hidden_state=self.final_norm(h), attentions=attentions, logits=h @ self.token.weight.T)",
+           visible=True, only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "the attention mask inverted: real tokens may attend only to padding",
+           "attention_mask.bool()[:, None, None, :]", "~attention_mask.bool()[:, None, None, :]",
+           only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "output_attentions ignored: no attention weights for the heatmaps",
+           "if output_attentions:\n                attentions.append(weights)", "pass", only="test_assemble_gpt"),
+    # --- 4.6 sampling
     Mutant("sampling", "top-p keeps the wrong side: the tail instead of the nucleus",
            TOP_P, "drop_sorted = mass_before < top_p"),
     Mutant("sampling", "top-p drops the token that crosses p (the nucleus is then too small)",
