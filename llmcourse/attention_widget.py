@@ -27,6 +27,11 @@ from .figures import png
 SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<s>", "</s>", "<pad>",
                             "<mask>", "<|endoftext|>", "<bos>", "<eos>"})
 VIEWS = ("head", "grid", "mean")
+# Colour scales. Attention weights are often small and spread (a row over 128 keys averages
+# 0.008), so a fixed 0-1 scale paints a dark square; the scale in use is always written on the
+# colour bar.
+SCALES = {"max": "0 to the largest weight shown", "row": "each row ÷ its own maximum",
+          "0-1": "fixed 0 to 1"}
 
 
 class AttentionInputError(ValueError):
@@ -93,9 +98,9 @@ def _check_rows(stack: np.ndarray) -> None:
 
 
 def prepare(attentions, tokens, *, batch_index: int = 0, attention_mask=None,
-            hide_special: bool = False, special_tokens=SPECIAL_TOKENS, max_tokens: int = 64):
+            hide_special: bool = False, special_tokens=SPECIAL_TOKENS, max_tokens: int | None = 64):
     """Validated weights [L, H, t, t] and their t token labels, with padding (from the mask),
-    special tokens (if asked) and everything past max_tokens cropped away."""
+    special tokens (if asked) and everything past max_tokens (None: no limit) cropped away."""
     stack = attention_stack(attentions, batch_index)
     if isinstance(tokens, str) or not hasattr(tokens, "__len__"):
         raise AttentionInputError(
@@ -118,7 +123,7 @@ def prepare(attentions, tokens, *, batch_index: int = 0, attention_mask=None,
     index = np.flatnonzero(keep)
     if len(index) == 0:
         raise AttentionInputError("no tokens left to show after removing padding and special tokens")
-    if len(index) > max_tokens:
+    if max_tokens is not None and len(index) > max_tokens:
         warnings.warn(f"showing the first {max_tokens} of {len(index)} tokens; pass max_tokens= to "
                       "show more (the labels get hard to read)", stacklevel=3)
         index = index[:max_tokens]
@@ -126,8 +131,20 @@ def prepare(attentions, tokens, *, batch_index: int = 0, attention_mask=None,
 
 
 # --- drawing --------------------------------------------------------------------------------
-def _panel(ax, weights, tokens, title, vmax, labels=True, query=None):
-    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=vmax if vmax else weights.max() or 1.0)
+def _scaled(weights: np.ndarray, scale: str) -> tuple[np.ndarray, float, str]:
+    """(what to paint, the top of the colour scale, the colour bar's label) for one scale."""
+    if scale == "row":
+        top = weights.max(axis=-1, keepdims=True)
+        return weights / np.where(top > 0, top, 1.0), 1.0, "weight ÷ its row's maximum"
+    if scale == "0-1":
+        return weights, 1.0, "attention weight (fixed scale 0 to 1)"
+    top = float(weights.max()) or 1.0
+    return weights, top, f"attention weight (scale 0 to {top:.3g}, the largest shown)"
+
+
+def _panel(ax, weights, tokens, title, scale, labels=True, query=None):
+    painted, top, _ = _scaled(weights, scale)
+    image = ax.imshow(painted, cmap="viridis", vmin=0.0, vmax=top)
     ax.set_title(title, fontsize=10)
     if labels:
         ticks = range(len(tokens))
@@ -151,32 +168,34 @@ def _row_box(row, width):
 def attention_figure(attentions, tokens, *, layer: int = 0, head=0, view: str = "head",
                      batch_index: int = 0, attention_mask=None, hide_special: bool = False,
                      special_tokens=SPECIAL_TOKENS, max_tokens: int = 64, query: int | None = None,
-                     vmax: float | None = 1.0, title: str | None = None) -> Figure:
+                     scale: str = "max", title: str | None = None) -> Figure:
     """A matplotlib Figure of the attention of one layer.
 
-    view "head": one head (head=int) or the mean over heads (head="mean"), with token labels,
-    a colour bar and a fixed 0-1 scale (vmax=None scales to the largest weight instead);
-    view "grid": every head of the layer side by side, and their mean; view "mean": the mean.
+    view "head": one head (head=int) or the mean over heads (head="mean"), with token labels
+    and a colour bar; view "grid": every head of the layer side by side, and their mean; view
+    "mean": the mean. scale: one of SCALES ("max", "row" or "0-1"), named on the colour bar.
     """
     weights, tokens = prepare(attentions, tokens, batch_index=batch_index,
                               attention_mask=attention_mask, hide_special=hide_special,
                               special_tokens=special_tokens, max_tokens=max_tokens)
-    return _draw(weights, tokens, layer=layer, head=head, view=view, query=query, vmax=vmax,
+    return _draw(weights, tokens, layer=layer, head=head, view=view, query=query, scale=scale,
                  title=title, renormalised_note=hide_special)
 
 
-def _check_choice(weights, layer, head, view):
+def _check_choice(weights, layer, head, view, scale="max"):
     L, H = weights.shape[:2]
     if view not in VIEWS:
         raise AttentionInputError(f"view should be one of {VIEWS}, got {view!r}")
+    if scale not in SCALES:
+        raise AttentionInputError(f"scale should be one of {tuple(SCALES)}, got {scale!r}")
     if not -L <= layer < L:
         raise AttentionInputError(f"layer {layer} does not exist: the model has {L} layers (0 to {L - 1})")
     if head != "mean" and not (isinstance(head, (int, np.integer)) and -H <= head < H):
         raise AttentionInputError(f"head should be 0 to {H - 1} or 'mean', got {head!r}")
 
 
-def _draw(weights, tokens, *, layer, head, view, query, vmax, title, renormalised_note):
-    _check_choice(weights, layer, head, view)
+def _draw(weights, tokens, *, layer, head, view, query, scale, title, renormalised_note):
+    _check_choice(weights, layer, head, view, scale)
     if view == "mean":
         view, head = "head", "mean"
     n = len(tokens)
@@ -188,8 +207,8 @@ def _draw(weights, tokens, *, layer, head, view, query, vmax, title, renormalise
         ax = fig.add_subplot()
         grid = weights[layer].mean(0) if head == "mean" else weights[layer, head]
         label = "mean of heads" if head == "mean" else f"head {head}"
-        image = _panel(ax, grid, tokens, f"{name}: layer {layer}, {label}{note}", vmax, query=query)
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+        image = _panel(ax, grid, tokens, f"{name}: layer {layer}, {label}{note}", scale, query=query)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_scaled(grid, scale)[2])
     else:
         H = weights.shape[1]
         cols = min(4, H + 1)
@@ -198,11 +217,16 @@ def _draw(weights, tokens, *, layer, head, view, query, vmax, title, renormalise
         fig = Figure(figsize=(cols * cell, rows * cell + 0.6), layout="constrained")
         panels = [(weights[layer, h], f"head {h}") for h in range(H)]
         panels.append((weights[layer].mean(0), "mean"))
+        if scale == "max":  # one scale for all panels, so that they compare
+            scale_all = float(weights[layer].max()) or 1.0
+            panels = [(grid / scale_all, label) for grid, label in panels]
         for i, (grid, label) in enumerate(panels):
             ax = fig.add_subplot(rows, cols, i + 1)
-            image = _panel(ax, grid, tokens, label, vmax, labels=False, query=query)
+            image = _panel(ax, grid, tokens, label, "0-1" if scale == "max" else scale, labels=False, query=query)
+        bar = (f"attention weight ÷ {scale_all:.3g} (the largest shown)" if scale == "max"
+               else _scaled(panels[0][0], scale)[2])
         fig.suptitle(f"{name}: layer {layer}, all heads{note}")
-        fig.colorbar(image, ax=fig.axes, fraction=0.02, pad=0.02)
+        fig.colorbar(image, ax=fig.axes, fraction=0.02, pad=0.02, label=bar)
     return fig
 
 
@@ -213,9 +237,28 @@ def top_keys(weights: np.ndarray, tokens, layer: int, head, query: int, k: int =
     return [(int(j), tokens[j], float(row[j])) for j in best]
 
 
+def highlighted_text(tokens, values, *, query: int | None = None, caption: str = "") -> str:
+    """HTML: the tokens as running text, each on a background as strong as its value (scaled to
+    the largest), the query token outlined; WordPiece "##" pieces join the piece before them.
+    Hovering a token shows its value. For long inputs, where a heatmap's labels are unreadable."""
+    values = np.asarray(values, dtype=np.float64)
+    top = values.max() if values.size and values.max() > 0 else 1.0
+    pieces = []
+    for i, (token, value) in enumerate(zip(tokens, values)):
+        glued = token.startswith("##") and len(token) > 2
+        text = html.escape(token[2:] if glued else token, quote=False)
+        style = f"background: rgba(255, 140, 0, {max(value, 0.0) / top:.2f}); border-radius: 2px"
+        if i == query:
+            style += "; outline: 2px solid red"
+        pieces.append(("" if glued or not pieces else " ") + f'<span style="{style}" title="{value:.4f}">{text}</span>')
+    head = f"<div><b>{html.escape(caption, quote=False)}</b></div>" if caption else ""
+    return f'<div style="line-height: 1.9; max-width: 60em">{head}{"".join(pieces)}</div>'
+
+
 # --- the widget -----------------------------------------------------------------------------
 class AttentionWidget:
-    """Attention heatmap with controls: layer, head (or mean), view, query, hide special tokens.
+    """Attention heatmap with controls: layer, head (or mean), view, query, colour scale, hide
+    special tokens; under it, the whole input as text highlighted by the query's attention.
 
     Shows itself when it is the last expression of a cell; `save(path)` writes the current view
     as a PNG. Validation happens here, at construction, so mistakes surface immediately.
@@ -224,24 +267,43 @@ class AttentionWidget:
     def __init__(self, attentions, tokens, *, batch_index: int = 0, attention_mask=None,
                  layer: int = 0, head=0, view: str = "head", query: int | None = None,
                  hide_special: bool = False, special_tokens=SPECIAL_TOKENS, max_tokens: int = 64,
-                 vmax: float | None = 1.0, title: str | None = None):
+                 scale: str = "max", title: str | None = None):
         self._options = dict(batch_index=batch_index, attention_mask=attention_mask,
-                             special_tokens=special_tokens, max_tokens=max_tokens)
-        self._source = (attentions, tokens)
-        self.vmax, self.title = vmax, title
+                             special_tokens=special_tokens)
+        self._source, self._max_tokens = (attentions, tokens), max_tokens
+        self.scale, self.title = scale, title
         self._hide_special = hide_special
-        self.weights, self.tokens = prepare(attentions, tokens, hide_special=hide_special, **self._options)
+        self._prepare(hide_special)
         L, H = self.weights.shape[:2]
-        _check_choice(self.weights, layer, head, view)
+        _check_choice(self.weights, layer, head, view, scale)
         self.layer, self.head, self.view = layer % L, head if head == "mean" else head % H, view
         self.query = query if query is not None else 0
         self._box = None
 
+    def _prepare(self, hide_special: bool) -> None:
+        """The heatmap's (cropped to max_tokens) and the text view's (whole input) weights."""
+        self.weights, self.tokens = prepare(*self._source, hide_special=hide_special,
+                                            max_tokens=self._max_tokens, **self._options)
+        self._all_weights, self._all_tokens = prepare(*self._source, hide_special=hide_special,
+                                                      max_tokens=None, **self._options)
+
     # state -> picture
     def figure(self) -> Figure:
         return _draw(self.weights, self.tokens, layer=self.layer, head=self.head, view=self.view,
-                     query=self.query, vmax=self.vmax, title=self.title,
+                     query=self.query, scale=self.scale, title=self.title,
                      renormalised_note=self._hide_special)
+
+    def text_view(self) -> str:
+        """The whole input (not cropped to max_tokens) as HTML, each token highlighted by how
+        much the query attends to it (this layer; this head, or the mean in the mean/grid views)."""
+        head = "mean" if self.view in ("mean", "grid") else self.head
+        q = min(self.query, len(self.tokens) - 1)
+        grid = self._all_weights[self.layer]
+        row = grid.mean(0)[q] if head == "mean" else grid[head, q]
+        where = "mean of heads" if head == "mean" else f"head {head}"
+        return highlighted_text(self._all_tokens, row, query=q,
+                                caption=f"where {self.tokens[q]} (#{q}) looks, layer {self.layer}, {where} "
+                                        "(darker = more attention; hover a token for its weight)")
 
     def png(self) -> bytes:
         return png(self.figure())
@@ -277,28 +339,33 @@ class AttentionWidget:
                            value=min(self.query, len(self.tokens) - 1), description="query",
                            layout=w.Layout(width="220px"))
         hide = w.Checkbox(value=self._hide_special, description="hide special tokens", indent=False)
+        scale = w.ToggleButtons(options=[(name, name) for name in SCALES], value=self.scale,
+                                description="colour", tooltips=list(SCALES.values()),
+                                style={"button_width": "60px"})
         image = w.Image(value=self.png(), format="png")
         text = w.HTML(value=f"<code>{html.escape(self.readout(), quote=False)}</code>")
+        passage = w.HTML(value=self.text_view())
 
         def update(_=None):
             if hide.value != self._hide_special:  # re-crop from the original weights
                 try:
-                    self.weights, self.tokens = prepare(*self._source, hide_special=hide.value, **self._options)
+                    self._prepare(hide.value)
                 except AttentionInputError as e:  # e.g. nothing but special tokens
                     hide.value = self._hide_special
                     text.value = f"<b>{html.escape(str(e), quote=False)}</b>"
                     return
                 self._hide_special = hide.value
                 query.options = [(f"{i}: {t}", i) for i, t in enumerate(self.tokens)]
-            self.layer, self.head, self.view = layer.value, head.value, view.value
+            self.layer, self.head, self.view, self.scale = layer.value, head.value, view.value, scale.value
             self.query = query.value if query.value is not None else 0
             image.value = self.png()
             text.value = f"<code>{html.escape(self.readout(), quote=False)}</code>"
+            passage.value = self.text_view()
 
-        for control in (layer, head, view, query, hide):
+        for control in (layer, head, view, query, hide, scale):
             control.observe(update, names="value")
         controls = w.HBox([layer, head, query, hide])
-        return w.VBox([controls, view, image, text])
+        return w.VBox([controls, w.HBox([view, scale]), image, text, passage])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = dict(self.widget()._repr_mimebundle_(include=include, exclude=exclude))

@@ -139,3 +139,47 @@ def test_real_pretrained_attention():
     tokens = tokenizer.convert_ids_to_tokens(batch["input_ids"][0])
     w = AttentionWidget(out.attentions, tokens, attention_mask=batch["attention_mask"])
     assert w.weights.shape[:2] == (6, 12) and w.tokens[0] == "[CLS]"
+
+
+def test_colour_scale_follows_what_is_shown_and_says_so():
+    small = [torch.full((1, 2, 6, 6), 1 / 6)]  # spread weights: all 0.167
+    fixed = attention_figure(small, TOKENS, scale="0-1")
+    to_max = attention_figure(small, TOKENS, scale="max")
+    per_row = attention_figure(small, TOKENS, scale="row")
+    bar = {name: fig.axes[-1].get_ylabel() for name, fig in
+           (("0-1", fixed), ("max", to_max), ("row", per_row))}
+    assert "0 to 1" in bar["0-1"] and "0.167" in bar["max"] and "row" in bar["row"]
+    # on the 0-1 scale the picture is dark; scaled to what is shown, it is not
+    assert fixed.axes[0].images[0].get_clim() == (0.0, 1.0)
+    assert to_max.axes[0].images[0].get_clim()[1] == pytest.approx(1 / 6)
+    assert per_row.axes[0].images[0].get_array().max() == pytest.approx(1.0)
+    with pytest.raises(AttentionInputError, match="scale should be one of"):
+        attention_figure(small, TOKENS, scale="log")
+
+
+def test_text_view_shows_the_whole_input_escaped_and_glued():
+    from llmcourse.attention_widget import highlighted_text
+
+    page = highlighted_text(["[CLS]", "<script>", "un", "##watch", "##able"], [0.1, 0.5, 0.2, 0.1, 0.1], query=0)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert ">un</span><span" in page and ">watch</span><span" in page  # pieces of one word, no spaces
+    assert page.count("outline") == 1 and "rgba(255, 140, 0, 1.00)" in page  # the largest is the darkest
+    long = [torch.full((1, 1, 80, 80), 1 / 80)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = AttentionWidget(long, [f"t{i}" for i in range(80)])
+    assert len(w.tokens) == 64 and w.text_view().count("<span") == 80  # heatmap cropped, text not
+
+
+def test_scale_control_redraws_and_the_text_view_follows_the_query():
+    w = AttentionWidget(weights(), TOKENS)
+    box = w.widget()
+    view, scale = box.children[1].children
+    image, passage = box.children[2], box.children[4]
+    before = image.value
+    scale.value = "row"
+    assert image.value != before and w.scale == "row"
+    query = box.children[0].children[2]
+    text = passage.value
+    query.value = 3
+    assert passage.value != text and "sat (#3)" in passage.value

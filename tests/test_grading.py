@@ -342,8 +342,8 @@ def test_forked_children_share_one_memory_limit(graded):
     printed = "".join(o.get("text", "") for o in outputs)
     assert "children that kept their memory:" in printed, outputs[-3:]
     kept = int(printed.split("children that kept their memory:")[1].split()[0])
-    killed = int(printed.split("killed:")[1].split()[0])
-    assert killed >= 1, printed  # without a job limit no child is killed, however slow they are
+    # (children still running at the cell's deadline, on a loaded machine, were killed by the cell;
+    # that the limit itself kills is tested without a deadline in test_cgroups.py)
     # 6 x 900 MB would all live under per-process limits; a 4096 MB job holds at most 4 of them
     assert kept * 900 < LIMITS.memory_mb, f"{kept} children of 900 MB each ran under a {LIMITS.memory_mb} MB job limit"
 
