@@ -237,7 +237,14 @@ def top_keys(weights: np.ndarray, tokens, layer: int, head, query: int, k: int =
     return [(int(j), tokens[j], float(row[j])) for j in best]
 
 
-def highlighted_text(tokens, values, *, query: int | None = None, caption: str = "") -> str:
+class HighlightedText(str):
+    """HTML that a notebook shows as HTML: display(highlighted_text(...)) in a lesson cell."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def highlighted_text(tokens, values, *, query: int | None = None, caption: str = "") -> HighlightedText:
     """HTML: the tokens as running text, each on a background as strong as its value (scaled to
     the largest), the query token outlined; WordPiece "##" pieces join the piece before them.
     Hovering a token shows its value. For long inputs, where a heatmap's labels are unreadable."""
@@ -252,7 +259,7 @@ def highlighted_text(tokens, values, *, query: int | None = None, caption: str =
             style += "; outline: 2px solid red"
         pieces.append(("" if glued or not pieces else " ") + f'<span style="{style}" title="{value:.4f}">{text}</span>')
     head = f"<div><b>{html.escape(caption, quote=False)}</b></div>" if caption else ""
-    return f'<div style="line-height: 1.9; max-width: 60em">{head}{"".join(pieces)}</div>'
+    return HighlightedText(f'<div style="line-height: 1.9; max-width: 60em">{head}{"".join(pieces)}</div>')
 
 
 # --- the widget -----------------------------------------------------------------------------

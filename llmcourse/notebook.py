@@ -52,7 +52,20 @@ class Lesson:
 def start_lesson(name: str, seed: int = 0) -> Lesson:
     """Pick the device, read the mode, seed everything."""
     print(f"lesson {name} | torch {torch.__version__}")
+    _no_progress_bar_monitor()
     device = pick_device()
     mode = current_mode(verbose=True)
     seed_everything(seed)
     return Lesson(name, device, mode)
+
+
+def _no_progress_bar_monitor() -> None:
+    """Turn off tqdm's monitor thread. When a bar has not moved for 10 s it redraws it from that
+    thread; in a notebook a redraw is a widget message, and a kernel's message sockets used from
+    two threads at once break (seen: a lesson-05 run hung in CI with "Socket operation on
+    non-socket"). Bars still redraw on every update."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return
+    tqdm.monitor_interval = 0

@@ -175,3 +175,12 @@ def test_results_are_recorded_and_merged(monkeypatch, tmp_path):
         results.record("99_demo", loss=float("nan"))
     results.clear("99_demo")
     assert results.load("99_demo") == {}
+
+
+def test_progress_bars_never_redraw_from_another_thread(capsys):
+    from tqdm import tqdm
+
+    from llmcourse.notebook import start_lesson
+
+    start_lesson("x")
+    assert tqdm.monitor_interval == 0  # the monitor thread would send widget messages off the main thread
