@@ -303,11 +303,9 @@ class AttentionWidget:
     def text_view(self) -> str:
         """The whole input (not cropped to max_tokens) as HTML, each token highlighted by how
         much the query attends to it (this layer; this head, or the mean in the mean/grid views)."""
-        head = "mean" if self.view in ("mean", "grid") else self.head
-        q = min(self.query, len(self.tokens) - 1)
+        head, q, where = self._shown()
         grid = self._all_weights[self.layer]
         row = grid.mean(0)[q] if head == "mean" else grid[head, q]
-        where = "mean of heads" if head == "mean" else f"head {head}"
         return highlighted_text(self._all_tokens, row, query=q,
                                 caption=f"where {self.tokens[q]} (#{q}) looks, layer {self.layer}, {where} "
                                         "(darker = more attention; hover a token for its weight)")
@@ -318,11 +316,14 @@ class AttentionWidget:
     def save(self, path) -> None:
         self.figure().savefig(path, format="png", dpi=120)
 
-    def readout(self, k: int = 3) -> str:
+    def _shown(self):
+        """(head or "mean", query index, its name in words) that the readout and text view describe."""
         head = "mean" if self.view in ("mean", "grid") else self.head
-        q = min(self.query, len(self.tokens) - 1)
+        return head, min(self.query, len(self.tokens) - 1), "mean of heads" if head == "mean" else f"head {head}"
+
+    def readout(self, k: int = 3) -> str:
+        head, q, where = self._shown()
         best = top_keys(self.weights, self.tokens, self.layer, head, q, k)
-        where = "mean of heads" if head == "mean" else f"head {head}"
         parts = ", ".join(f"{tok!r} (#{j}) {w:.2f}" for j, tok, w in best)
         return f"query {self.tokens[q]!r} (#{q}), layer {self.layer}, {where} attends most to: {parts}"
 
