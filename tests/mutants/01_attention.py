@@ -45,4 +45,6 @@ MUTANTS = [
     Mutant("masks", "ignores max_len", "if max_len is None:\n        max_len", "if True:\n        max_len"),
     Mutant("masks", "never checks that the lengths fit",
            "if bool((lengths > max_len).any()):", "if False:"),
+    Mutant("masks", "squeezes the lengths (to accept [B, 1] too): a batch of one becomes a 0-d tensor",
+           "lengths = torch.as_tensor(lengths)", "lengths = torch.as_tensor(lengths).squeeze()"),
 ]

@@ -62,6 +62,10 @@ MUTANTS = [
     Mutant("encoder_block", "normalises the sub-layer output before adding it (x + LN(f(x)))",
            ENC_BODY, "x = x + self.norm1(self.drop(a))\n        x = x + self.norm2(self.ffn(x))",
            visible=True),
+    Mutant("encoder_block", "no dropout on the attention output (invisible in eval mode)",
+           "x = self.norm1(x + self.drop(a))", "x = self.norm1(x + a)"),
+    Mutant("encoder_block", "dropout on the residual sum instead of the attention output",
+           "x = self.norm1(x + self.drop(a))", "x = self.norm1(self.drop(x + a))"),
     # --- 3.4 decoder block
     Mutant("decoder_block", "no causal mask: every position sees the future", CAUSAL,
            "allowed = torch.ones(T, T, dtype=torch.bool, device=x.device)"),
@@ -73,6 +77,10 @@ MUTANTS = [
            "a, weights = self.attn(x, x, x, allowed)\n        x = self.norm1(x + self.drop(a))\n"
            "        x = self.norm2(x + self.ffn(x))", visible=True),
     Mutant("decoder_block", "drops the padding mask, keeps only the causal one", COMBINE, "pass"),
+    Mutant("decoder_block", "no dropout on the attention output (invisible in eval mode)",
+           DEC_ATTN, "x = x + a"),
+    Mutant("decoder_block", "dropout on the residual stream (x + a) instead of the attention output",
+           DEC_ATTN, "x = self.drop(x + a)"),
     # --- 3.5 parameter count
     Mutant("count_parameters", "counts only the weight matrices, not the biases",
            "attention = 4 * D * D + 4 * D\n    feed_forward = D * F_ + F_ + F_ * D + D",
