@@ -7,6 +7,7 @@ SHIFT = "predictions = logits[:, :-1, :].float()  # the last position predicts n
         "    targets = labels[:, 1:]  # the first token is never a target"
 SELECT = "selected = (torch.rand(input_ids.shape, generator=generator) < mlm_probability) & eligible"
 TOP_P = "drop_sorted = mass_before >= top_p"
+RANDOM_IDS = "random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator)"
 UNTIED = (  # from the final LayerNorm in __init__ to the logits in forward
     'self.final_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n'
     '        ### END SOLUTION\n'
@@ -65,8 +66,17 @@ MUTANTS = [
            "to_random = selected & (roll >= 0.8) & (roll < 0.82)"),
     Mutant("mlm_mask", "hard-codes 15%: ignores mlm_probability",
            SELECT, "selected = (torch.rand(input_ids.shape, generator=generator) < 0.15) & eligible"),
+    Mutant("mlm_mask", "selects exactly round(15%) of each sequence's eligible tokens, not each token independently",
+           SELECT, "scores = torch.rand(input_ids.shape, generator=generator).masked_fill(~eligible, 2.0)\n"
+           "    k = (eligible.sum(dim=1, keepdim=True) * mlm_probability).round().long()\n"
+           "    selected = (scores.argsort(dim=1).argsort(dim=1) < k) & eligible"),
     Mutant("mlm_mask", "modifies input_ids in place",
            "inputs = input_ids.clone()", "inputs = input_ids"),
+    Mutant("mlm_mask", "random replacements drawn from the batch's own tokens, not uniformly from the vocabulary",
+           RANDOM_IDS, "random_ids = input_ids.flatten()[torch.randint(input_ids.numel(), input_ids.shape, "
+           "generator=generator)]"),
+    Mutant("mlm_mask", "random replacements skip the special ids: drawn from [len(special_ids), vocab_size)",
+           RANDOM_IDS, "random_ids = torch.randint(len(special), vocab_size, input_ids.shape, generator=generator)"),
     # --- 4.4 NSP pairs
     Mutant("nsp", "labels swapped: the random sentence gets IsNext",
            "if label == 1:", "if label == 0:"),
@@ -77,6 +87,13 @@ MUTANTS = [
            "rng.shuffle(labels)", "labels.sort()"),
     Mutant("nsp", "a coin flip per example: labels are not balanced",
            "rng.shuffle(labels)", "labels = [rng.randint(0, 1) for _ in positions]"),
+    Mutant("nsp", "NotNext: a random other document, then a random sentence of it (short documents over-drawn)",
+           "others = [s for e, doc in enumerate(documents) if e != d for s in doc]\n            b = rng.choice(others)",
+           "other_docs = [doc for e, doc in enumerate(documents) if e != d]\n"
+           "            b = rng.choice(rng.choice(other_docs))"),
+    Mutant("nsp", "labels alternate from a random start: balanced and seed-dependent, but only two patterns",
+           "rng.shuffle(labels)",
+           "start = rng.randint(0, 1)\n    labels = [(i + start) % 2 for i in range(len(positions))]"),
     # --- 4.5 assembling the GPT
     Mutant("assemble_gpt", "no position embeddings: the model sees a bag of tokens (bar the causal mask)",
            "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
@@ -99,6 +116,17 @@ MUTANTS = [
            only="test_assemble_gpt"),
     Mutant("assemble_gpt", "output_attentions ignored: no attention weights for the heatmaps",
            "if output_attentions:\n                attentions.append(weights)", "pass", only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "padding read from the ids (input_ids != pad_id), not from attention_mask",
+           "attention_mask.bool()[:, None, None, :]", "(input_ids != self.cfg.pad_id)[:, None, None, :]",
+           only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "no dropout on the embeddings (invisible with dropout 0 or in eval mode)",
+           "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
+           "h = self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device))",
+           only="test_assemble_gpt"),
+    Mutant("assemble_gpt", "dropout on the token embeddings only, before the positions are added",
+           "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
+           "h = self.drop(self.token(input_ids)) + self.position(torch.arange(T, device=input_ids.device))",
+           only="test_assemble_gpt"),
     # --- 4.6 sampling
     Mutant("sampling", "top-p keeps the wrong side: the tail instead of the nucleus",
            TOP_P, "drop_sorted = mass_before < top_p"),
@@ -117,4 +145,7 @@ MUTANTS = [
     Mutant("sampling", "ignores the generator when sampling",
            "return torch.multinomial(probs, 1, generator=generator).squeeze(-1)",
            "return torch.multinomial(probs, 1).squeeze(-1)"),
+    Mutant("sampling", "squeeze() instead of squeeze(-1): a batch of one row gives a 0-d tensor",
+           "return torch.multinomial(probs, 1, generator=generator).squeeze(-1)",
+           "return torch.multinomial(probs, 1, generator=generator).squeeze()"),
 ]
