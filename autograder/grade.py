@@ -196,9 +196,13 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
                 if "database is locked" not in text:
                     break
                 time.sleep(1 + attempt)  # another job was writing the gradebook
-            skipped = json.loads(events.read_text()).get("skipped_cells", []) if events.is_file() else []
+            happened = json.loads(events.read_text()) if events.is_file() else {}
     finally:
         cgroups.remove(groups)
+    skipped = happened.get("skipped_cells", [])
+    for cell in happened.get("shown_values", []):
+        job.flags.append(f"{cell} showed a value while its checks ran (nbgrader would count it as "
+                         "partial credit); removed before scoring, review the cell")
     for cell in skipped:
         job.flags.append(f"{cell['cell']} stopped the kernel while grading; graded again without "
                          "running it (review the cell)")

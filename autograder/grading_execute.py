@@ -13,7 +13,14 @@ killed the kernel skipped (it gets an error output saying so, which makes a test
 up to `max_kernel_deaths` times. Every other cell, tests included, runs as usual, so points
 earned before and after the crash are kept.
 
-Which cells were skipped is written, for the grader's record, to the JSON file named by
+**A test cell scores by its checks only.** nbgrader gives partial credit to a test cell whose
+output includes a number shown as the cell's value (an `execute_result`), even one shown before
+the cell's error, and gives up on the whole notebook if that number is above the cell's points.
+Student code can show such a value from inside a test (`sys.displayhook(1.0)`); the course's
+test cells never show one. So values shown by a test cell are removed before nbgrader scores it,
+and the grader is told.
+
+Which cells were skipped (and which test cells showed a value) is written, for the grader's record, to the JSON file named by
 LLMCOURSE_GRADING_EVENTS in nbgrader's own environment (outside the jail: the student's kernel
 cannot see or write it). nbgrader_config.py puts this class in place of nbgrader's Execute
 for `autograde`, and autograder/validate.py for `validate`.
@@ -50,7 +57,7 @@ class GradingExecute(Execute):
         original = copy.deepcopy(nb)
         self._skipped: dict[int, str] = {}
         while True:
-            self._running = None
+            self._running, self._shown_values = None, []
             try:
                 result = super().preprocess(copy.deepcopy(original), resources, km)
                 break
@@ -79,13 +86,20 @@ class GradingExecute(Execute):
                            "exhausted, or an exit); it was not run in the final grading"])]
             cell.execution_count = None
             return cell, self.resources
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and cell.get("cell_type") == "code":
+            kept = [out for out in cell.outputs if out.get("output_type") != "execute_result"]
+            if len(kept) < len(cell.outputs):
+                self._shown_values.append(_describe(cell, index))
+                cell.outputs = kept
+        return cell, resources
 
     def _record(self, nb, died_outside_a_cell: bool = False):
         path = os.environ.get(EVENTS)
         if not path:
             return
         events = {"skipped_cells": [{"index": i, "cell": why} for i, why in sorted(self._skipped.items())],
+                  "shown_values": self._shown_values,
                   "gave_up": died_outside_a_cell or len(self._skipped) >= self.max_kernel_deaths}
         with open(path, "w") as f:
             json.dump(events, f)

@@ -1,12 +1,14 @@
 """What each test said: scores from the gradebook, messages from the graded notebook.
 
-The gradebook is the source of truth for points. The messages come from the outputs of the test
-cells in <course>/autograded/, with two safety rules:
+The gradebook is the source of truth for points, checked against the test cells' outputs in
+<course>/autograded/:
+- a test cell scores all or nothing: values it showed (which nbgrader would take as partial
+  credit) were removed before nbgrader scored it (autograder/grading_execute.py);
 - a test cell that scored points without llmcourse.checks printing its "all N checks passed"
   line did not really run its checks (the kernel was tampered with): its grade gets a manual
   score of 0 in the gradebook and the submission is flagged;
-- output lines that quote a hidden test are redacted, so feedback never reveals one (student
-  code can read the calling cell's source and print it).
+- messages are reduced to the lines the checks print (autograder/messages.py), so feedback
+  never carries a hidden test, whatever student code printed.
 """
 
 import re
@@ -14,38 +16,20 @@ from pathlib import Path
 
 import nbformat
 
-from . import files, holds
-from .course import solution_notebook
+from . import files, holds, messages
 
 MARKER = re.compile(r"all \d+ checks passed")
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 MESSAGE_LIMIT = 1500
 
 
-def hidden_lines(lesson: str) -> set[str]:
-    """Lines of the hidden tests of a lesson (long enough to be recognisable)."""
-    lines = set()
-    for cell in nbformat.read(solution_notebook(lesson), as_version=4).cells:
-        for block in HIDDEN.findall(cell.source):
-            lines |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
-    return lines
-
-
-def redact(text: str, hidden: set[str]) -> str:
-    out = []
-    for line in text.splitlines():
-        out.append("[line hidden: it quotes a hidden test]" if any(h in line for h in hidden) else line)
-    return "\n".join(out)
-
-
-def _cell_text(cell) -> tuple[str, str | None]:
-    """(printed text, error) of a code cell."""
+def _cell_text(cell) -> tuple[str, tuple[str, str] | None]:
+    """(what a code cell printed to stdout, its first error as (name, value))."""
     printed, error = [], None
     for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream":
-            printed.append(out.get("text", ""))
-        elif out.get("output_type") == "error":
-            error = f"{out.get('ename')}: {out.get('evalue')}"
+        if out.get("output_type") == "stream" and out.get("name") != "stderr":
+            printed.append(str(out.get("text", "")))
+        elif out.get("output_type") == "error" and error is None:
+            error = (str(out.get("ename", "")), str(out.get("evalue", "")))
     return "".join(printed), error
 
 
@@ -62,7 +46,7 @@ def collect(course: Path, job) -> None:
             cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         except Exception as e:
             job.problems.append(f"the graded notebook could not be read back ({e})")
-    hidden = hidden_lines(lesson)
+    vocab = messages.vocabulary(lesson)
     if graded_path.exists() and cells:
         for index, cell in enumerate(nb.cells):
             meta = cell.metadata.get("nbgrader", {})
@@ -70,7 +54,8 @@ def collect(course: Path, job) -> None:
                 error = _cell_text(cell)[1]
                 if error:
                     name = meta.get("grade_id") or str(index)
-                    job.cell_errors.append(redact(f"cell {name} raised {error[:300]}", hidden))
+                    job.cell_errors.append(f"cell {name} raised {messages.error_text(vocab, *error)}")
+    tampered = False
     with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
         submission = gb.find_submission(lesson, student)
         for notebook in submission.notebooks:
@@ -78,6 +63,8 @@ def collect(course: Path, job) -> None:
                 cell = cells.get(grade.name)
                 printed, error = _cell_text(cell) if cell is not None else ("", None)
                 ran = cell is not None and cell.get("execution_count") is not None
+                if error and "test environment was modified" in error[1]:
+                    tampered = True
                 earned = (grade.auto_score or 0) > 0 and grade.manual_score is None
                 job.raw_score += grade.auto_score or 0
                 if job.hold_released:
@@ -91,13 +78,13 @@ def collect(course: Path, job) -> None:
                 points = grade.score
                 if not ran:
                     status, message = "not run", _why_not_run(job)
-                elif points >= grade.max_score and grade.max_score > 0:
-                    status, message = "passed", printed
                 else:
-                    status, message = "failed", printed + (f"\n{error}" if error else "")
-                if grade.manual_score is not None and status == "passed":
-                    status = "failed"
-                message = redact(message.strip(), hidden)
+                    passed = points >= grade.max_score and grade.max_score > 0 and grade.manual_score is None
+                    status = "passed" if passed else "failed"
+                    message = messages.feedback_text(vocab, grade.name, printed)
+                    if error and not passed:
+                        message += "\n" + messages.error_text(vocab, *error)
+                message = message.strip()
                 if len(message) > MESSAGE_LIMIT:
                     message = message[:MESSAGE_LIMIT] + "\n[... output truncated]"
                 job.tests.append({"grade_id": grade.name, "points": points, "max_points": grade.max_score,
@@ -105,7 +92,7 @@ def collect(course: Path, job) -> None:
         gb.db.refresh(submission)
         job.score, job.max_score = submission.score, submission.max_score
     job.score_note = holds.explain(job)
-    if any("test environment was modified" in t["message"] for t in job.tests):
+    if tampered:
         job.flags.append("llmcourse.checks detected replaced test helpers (see the failed tests)")
 
 

@@ -42,7 +42,7 @@ HOLD = {PATCHES, CHECKS, BUILTINS, MODULES, IPYTHON, STACK, DYNAMIC}
 # Dotted names (after resolving imports) and what touching them means. A prefix matches itself
 # and everything under it: "sys.modules" matches sys.modules["x"] and sys.modules.pop.
 DOTTED = {
-    "llmcourse.checks": CHECKS,
+    "llmcourse.checks": CHECKS, "__main__": DYNAMIC,
     "builtins": BUILTINS,
     "sys.modules": MODULES, "sys.meta_path": MODULES, "sys.path_hooks": MODULES,
     "sys.path_importer_cache": MODULES, "importlib": MODULES,
@@ -187,11 +187,54 @@ def _imports_and_definitions(trees: list[ast.Module]) -> tuple[dict[str, str], s
     return aliases, defined
 
 
+def _checks_names(trees: list[ast.Module]) -> set[str]:
+    """Names that hold the checks' own objects: `exercise` (and whatever a test cell imports from
+    llmcourse.checks) and each `with exercise(...) as check` target."""
+    names = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "llmcourse.checks":
+                names |= {a.asname or a.name for a in node.names}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    call = item.context_expr
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
+                            and call.func.id in names and isinstance(item.optional_vars, ast.Name):
+                        names.add(item.optional_vars.id)
+    return names
+
+
+def _bound_locally(function) -> set[str]:
+    """The local names of a function or lambda: its arguments and what its own body assigns
+    (not names declared global)."""
+    args = function.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+    declared_global = set()
+    body = function.body if isinstance(function.body, list) else [function.body]
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                declared_global |= set(node.names)
+    return names - declared_global
+
+
+def _set_parents(tree: ast.AST) -> None:
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+
+
 class _CellScan(ast.NodeVisitor):
-    def __init__(self, aliases: dict[str, str], defined: set[str]):
-        self.aliases, self.defined = aliases, defined
+    def __init__(self, aliases: dict[str, str], defined: set[str], checks_names: frozenset = frozenset()):
+        self.aliases, self.defined, self.checks_names = aliases, defined, checks_names
         self.found: list[tuple[int, str]] = []  # (line number, rule)
         self.magic_bodies: list[str] = []
+        self.depth = 0  # inside a function, lambda or class: code that runs when called
+        self.locals: list[set[str]] = []  # names each enclosing function binds itself
 
     def flag(self, node, rule: str):
         self.found.append((getattr(node, "lineno", 1), rule))
@@ -217,6 +260,9 @@ class _CellScan(ast.NodeVisitor):
     def visit_Name(self, node):
         if node.id == "with_reference_parts" and isinstance(node.ctx, ast.Load):
             self.flag(node, REFERENCE)
+        elif node.id in self.checks_names and not any(node.id in names for names in self.locals) \
+                and not self._uses_checks_as_a_test_does(node):
+            self.flag(node, CHECKS)
         if node.id in NAMES or (HISTORY_NAME.fullmatch(node.id) and node.id not in self.defined):
             if isinstance(node.ctx, ast.Load) or node.id == "__builtins__":
                 self.flag(node, NAMES.get(node.id, STACK))
@@ -244,6 +290,38 @@ class _CellScan(ast.NodeVisitor):
         if isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__":
             self.flag(node, DYNAMIC)
         self.generic_visit(node)
+
+    def _uses_checks_as_a_test_does(self, node) -> bool:
+        """A test cell (or a copy a student runs to try it) only calls: `exercise("name")`,
+        `with exercise(...) as check`, `check.close(...)`. Anything else done with these objects
+        (an attribute written or read, the object passed on, its type taken, a function that
+        reaches it while the tests run) can change what the checks report."""
+        if self.depth or not isinstance(node.ctx, ast.Load):
+            return isinstance(node.ctx, ast.Store) and isinstance(getattr(node, "parent", None), ast.withitem)
+        parent = getattr(node, "parent", None)
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return True  # exercise("softmax")
+        if isinstance(parent, ast.Attribute) and not parent.attr.startswith("_") \
+                and isinstance(parent.ctx, ast.Load):
+            grand = getattr(parent, "parent", None)
+            return isinstance(grand, ast.Call) and grand.func is parent  # check.close(...)
+        return isinstance(parent, ast.ImportFrom) or isinstance(parent, ast.alias)
+
+    def visit_FunctionDef(self, node):
+        if node.name in EQUALITY_METHODS:
+            self.flag(node, EQUALITY)
+        self._nested(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _nested(self, node):
+        self.depth += 1
+        self.locals.append(_bound_locally(node) if not isinstance(node, ast.ClassDef) else set())
+        self.generic_visit(node)
+        self.locals.pop()
+        self.depth -= 1
+
+    visit_Lambda = visit_ClassDef = _nested
 
     # --- writes: assigning into a library is patching it ---------------------------------------
     def _check_target(self, target, node):
@@ -325,14 +403,7 @@ class _CellScan(ast.NodeVisitor):
                 and isinstance(node.args[2], ast.Constant) and isinstance(node.args[2].value, str):
             self.magic_bodies.append(node.args[2].value)
 
-    # --- definitions and strings -------------------------------------------------------------
-    def visit_FunctionDef(self, node):
-        if node.name in EQUALITY_METHODS:
-            self.flag(node, EQUALITY)
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
+    # --- strings -------------------------------------------------------------------------------
     def visit_Constant(self, node):
         if isinstance(node.value, str) and GRADER_FILES.search(node.value):
             self.flag(node, FILES)
@@ -385,22 +456,25 @@ def scan_cells(cells: list, skip_sources: set[str] = frozenset()) -> list[Flag]:
     code = [(i, _source(c)) for i, c in enumerate(cells)
             if isinstance(c, dict) and c.get("cell_type") == "code"]
     trees = {i: _parse(source) for i, source in code}
-    aliases, defined = _imports_and_definitions([t for t in trees.values() if t is not None])
+    parsed = [t for t in trees.values() if t is not None]
+    aliases, defined = _imports_and_definitions(parsed)
+    checks_names = frozenset(_checks_names(parsed) - {"with_reference_parts"})  # that one has its own rule
     flags = []
     for index, source in code:
         if source.strip() in skip_sources:
             continue
-        flags += _scan_one(index, source, trees[index], aliases, defined)
+        flags += _scan_one(index, source, trees[index], aliases, defined, checks_names)
     return flags
 
 
-def _scan_one(index, source, tree, aliases, defined, depth=0) -> list[Flag]:
+def _scan_one(index, source, tree, aliases, defined, checks_names, depth=0) -> list[Flag]:
     if tree is None:
         found, lines = _scan_tokens(source), source.splitlines()
         bodies = []
     else:
         lines = python_code(source).splitlines()
-        visitor = _CellScan(aliases, defined)
+        _set_parents(tree)
+        visitor = _CellScan(aliases, defined, checks_names)
         visitor.visit(tree)
         found, bodies = visitor.found, visitor.magic_bodies
     flags, seen = [], set()
@@ -411,5 +485,5 @@ def _scan_one(index, source, tree, aliases, defined, depth=0) -> list[Flag]:
         line = lines[number - 1] if 0 < number <= len(lines) else ""
         flags.append(Flag(index, rule, line.strip()[:160]))
     for body in bodies if depth < 3 else []:  # %%time / %%capture bodies are code too
-        flags += _scan_one(index, body, _parse(body), aliases, defined, depth + 1)
+        flags += _scan_one(index, body, _parse(body), aliases, defined, checks_names, depth + 1)
     return flags

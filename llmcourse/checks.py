@@ -78,9 +78,11 @@ _ORIGINAL_HOOKS = _ipython_hooks()
 
 
 def tampering() -> list[str]:
-    """What has been replaced since import: test helpers, or IPython's error reporting."""
+    """What has been replaced since import: test helpers, these checks, or IPython's error
+    reporting."""
     found = [name for name, (owner, attr) in _WATCHED.items()
              if getattr(owner, attr, None) is not _ORIGINAL[name]]
+    found += [f"llmcourse.checks.{cls.__name__}" for cls, attrs in _OWN.items() if dict(vars(cls)) != attrs]
     shell = _shell()
     if shell is not None:
         if getattr(shell, "custom_exceptions", ()):
@@ -127,12 +129,20 @@ def _shape_of(value):
 
 
 class Checks:
-    """The `check` object of an exercise block; each method records one check."""
+    """The `check` object of an exercise block; each method records one check. Its attributes
+    cannot be replaced (a test's verdict lives here)."""
+
+    __slots__ = ("name", "passed", "failed")
 
     def __init__(self, name: str):
-        self.name = name
-        self.passed: list[str] = []
-        self.failed: list[str] = []
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "passed", [])
+        object.__setattr__(self, "failed", [])
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"the checks' {name!r} cannot be replaced")
+
+    __delattr__ = __setattr__
 
     def _record(self, ok: bool, what: str, why: str = ""):
         if ok:
@@ -292,15 +302,7 @@ class exercise:
 
     def __enter__(self) -> Checks:
         _print(f"{self.checks.name}:")
-        changed = tampering()
-        if changed:
-            shell = _shell()
-            if shell is not None:
-                shell.custom_exceptions = ()  # make sure the failure below is reported
-            raise AssertionError(
-                "The test environment was modified by code in this notebook ("
-                + ", ".join(changed) + "). Tests cannot run; remove the code that replaces "
-                "these functions and run the notebook again from the top.")
+        _refuse_if_tampered()
         self._caught = self._warnings.__enter__()
         warnings.simplefilter("always")
         mode._checks_running += 1
@@ -308,8 +310,11 @@ class exercise:
 
     def __exit__(self, kind, error, tb):
         c = self.checks
+        if not hasattr(self, "_caught"):  # __enter__ was replaced: nothing here can be trusted
+            _refuse_if_tampered()
         mode._checks_running -= 1
         self._warnings.__exit__(None, None, None)
+        _refuse_if_tampered()  # the code these checks called may have replaced something
         for w in {str(w.message): w for w in self._caught}.values():
             _print(f"  note: {w.category.__name__}: {w.message}")
         if kind is NotImplementedError:
@@ -325,6 +330,21 @@ class exercise:
                 + "\n".join(f" - {f}" for f in c.failed))
         _print(f"  all {total} checks passed")
         return False
+
+
+def _refuse_if_tampered():
+    changed = tampering()
+    if changed:
+        shell = _shell()
+        if shell is not None:
+            shell.custom_exceptions = ()  # make sure the failure below is reported
+        raise AssertionError(
+            "The test environment was modified by code in this notebook: " + ", ".join(changed)
+            + ".\nTests cannot run; remove the code that replaces these functions and run the "
+            "notebook again from the top.")
+
+
+_OWN = {cls: dict(vars(cls)) for cls in (Checks, exercise)}  # as defined, before any student code
 
 
 # --- one mistake costs one exercise -----------------------------------------------------------

@@ -140,3 +140,30 @@ def test_warnings_inside_a_check_become_notes_not_stderr(capsys):
     out = capsys.readouterr()
     assert out.err == "", "nbgrader scores a test cell with stderr output as failed"
     assert out.out.count("note: DeprecationWarning: deprecated thing") == 1
+
+
+def test_the_check_object_cannot_be_rewired():
+    with pytest.raises(AssertionError):
+        with exercise("rewired") as check:
+            with pytest.raises(AttributeError):
+                check._record = lambda *a, **k: True
+            with pytest.raises(AttributeError):
+                check.failed = []
+            check.equal(1, 2)
+
+
+@pytest.mark.parametrize("owner, name", [(checks.Checks, "close"), (checks.Checks, "_record"),
+                                         (checks.exercise, "__exit__"), (checks.exercise, "__enter__")])
+def test_checks_replaced_while_a_test_runs_fail_it(monkeypatch, owner, name):
+    """Student code called from a test cell patches the checks' own class: that cell fails, and
+    so does every later one."""
+    def student_function():
+        monkeypatch.setattr(owner, name, lambda *a, **k: True)
+        return 1
+    with pytest.raises(AssertionError, match="modified"):
+        with exercise("patched mid-test") as check:
+            check.equal(student_function(), 1)
+    assert checks.tampering() == [f"llmcourse.checks.{owner.__name__}"]
+    with pytest.raises(AssertionError, match="modified"):
+        with exercise("the next test"):
+            pass

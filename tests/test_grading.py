@@ -127,6 +127,34 @@ class exercise:
 fake.exercise = exercise
 sys.modules["llmcourse.checks"] = fake
 '''
+# The running test's own `check` object, reached from the student's function (no import needed)
+PATCH_CHECK_OBJECT = '''import torch
+def softmax(x):
+    type(check).close = type(check).shape = lambda self, *a, what="ok", **k: self._record(True, what)
+    return x
+'''
+# nbgrader scores a test cell by a number shown before its error (partial credit)
+PARTIAL_CREDIT = '''import sys
+def softmax(x):
+    print("  all 2 checks passed")
+    sys.displayhook(1.0)  # the first test's full points; the second's 2 would crash nbgrader
+    sys.displayhook(2.0)
+    return x
+'''
+# A correct answer that prints the calling test cell's source, encoded and in pieces shaped like
+# check lines, for the feedback page to carry out
+LEAK_HIDDEN = '''import sys, base64, linecache
+import torch
+def softmax(x):
+    code = sys._getframe(1).f_code
+    text = "".join(linecache.getlines(code.co_filename))
+    print(base64.b64encode(text.encode()).decode())
+    for i in range(0, len(text), 20):
+        print("  \u2717 " + text[i:i + 20].replace("\\n", " "))
+        print("      " + text[i:i + 20][::-1])
+    e = (x - x.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+'''
 PATCH_CHECKS = '''import llmcourse.checks as c
 for name in ("close", "shape", "dtype", "equal", "true", "avoids", "raises"):
     setattr(c.Checks, name, lambda self, *a, what="ok", **k: self._record(True, what))
@@ -195,6 +223,9 @@ def graded(tmp_path_factory, listener):
         "edit-points": submission(course, good, edit_points),
         "patch-allclose": submission(course, "import torch\ntorch.allclose = lambda *a, **k: True\n" + WRONG),
         "patch-checks": submission(course, PATCH_CHECKS + WRONG),
+        "patch-check-object": submission(course, PATCH_CHECK_OBJECT),
+        "partial-credit": submission(course, PARTIAL_CREDIT),
+        "leak-hidden-tests": submission(course, LEAK_HIDDEN),
         "sysmodules-swap": submission(course, FAKE_CHECKS + WRONG),
         "malformed-json": b'{"cells": [ {"cell_type": "code", "source": "',
         "wrong-nbformat": json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
@@ -404,6 +435,37 @@ def test_patched_allclose_is_detected(graded):
 def test_patched_checks_earn_nothing(graded):
     job, _ = check(graded, "patch-checks", 0)
     assert any("touches the test helpers" in f for f in job.flags)
+
+
+def test_the_running_check_object_cannot_be_patched(graded):
+    job, text = check(graded, "patch-check-object", 0)
+    assert job.raw_score == 0 and "test environment was modified" in text
+    assert any("touches the test helpers" in f for f in job.flags)
+
+
+def test_a_number_shown_before_a_failure_earns_no_partial_credit(graded):
+    job, _ = check(graded, "partial-credit", 0)
+    assert job.raw_score == 0, job.tests
+    assert any("partial credit" in f for f in job.flags), job.flags
+
+
+def test_feedback_carries_no_piece_of_a_hidden_test(graded):
+    """The student's function read the test cell's source and printed it, base64-encoded and in
+    20-character pieces dressed as check lines; the feedback page keeps none of it."""
+    import base64
+    import html
+    import re
+
+    from autograder import messages
+
+    job, text = check(graded, "leak-hidden-tests", 0)  # held: it reads the call stack
+    assert job.raw_score == 3  # the answer itself is right
+    page = re.sub(r"\s+", "", html.unescape(text))
+    hidden = messages.vocabulary(LESSON).hidden
+    assert not [page[i:i + messages.NGRAM] for i in range(len(page) - messages.NGRAM + 1)
+                if page[i:i + messages.NGRAM] in hidden]
+    assert not re.search(r"[A-Za-z0-9+/=]{32,}", page), "an encoded blob reached the page"
+    assert "other lines of output not shown" in text
 
 
 def test_sys_modules_swap_earns_nothing(graded):

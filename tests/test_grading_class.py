@@ -101,3 +101,21 @@ def test_rewritten_answers_really_differ_from_the_solutions():
                    if a.metadata.get("nbgrader", {}).get("solution")]
         assert changed and all(changed), lesson
     assert nbformat.reads(classroom.jupyterlab_bytes(other).decode(), as_version=4).nbformat_minor == 5
+
+
+def test_feedback_shows_everything_the_checks_printed_for_honest_work(graded_class):
+    """Feedback keeps only the lines the lesson's checks can print (autograder/messages.py): for
+    honest submissions that must be every line, and a wrong answer's failed checks are named."""
+    import json
+
+    course, rows = graded_class
+    for r in rows:
+        record = json.loads((course / "grading" / r["lesson"] / f"{r['student']}.json").read_text())
+        for test in record["tests"]:
+            where = f"{r['student']} / {r['lesson']} / {test['grade_id']}"
+            assert "not shown]" not in test["message"], f"{where}: honest output dropped:\n{test['message']}"
+            if test["status"] == "passed":
+                assert "checks passed" in test["message"], where
+        if r["student"] == "s_2024_001":
+            failed = [t for t in record["tests"] if t["status"] == "failed"]
+            assert any("✗" in t["message"] for t in failed), f"{r['lesson']}: no failed check named"

@@ -124,6 +124,48 @@ def test_attacks_are_held(code):
     assert held("import torch, sys", code), f"not held: {code!r}"
 
 
+# A test cell as the release has it (the scan skips the release's own cells in grading, but their
+# names count); a student may also copy one into a scratch cell to try it.
+TEST_CELL = """from llmcourse.checks import exercise
+
+with exercise("softmax") as check:
+    out = softmax(torch.ones(3))
+    check.shape(out, (3,))
+    check.close(out, [1 / 3] * 3, what="uniform")
+"""
+
+
+@pytest.mark.parametrize("code", [
+    # the running test's `check` and `exercise`, reached from the student's function
+    "def softmax(x):\n    check._record = lambda *a, **k: True\n    return x",
+    "def softmax(x):\n    type(check).close = lambda *a, **k: True\n    return x",
+    "def softmax(x):\n    c = check.__class__\n    c.close = c.shape = lambda *a, **k: True\n    return x",
+    "def softmax(x):\n    check.failed.clear()\n    return x",
+    "def softmax(x):\n    setattr([exercise][0], '__exit__', lambda *a: True)\n    return x",
+    "def softmax(x):\n    global check\n    check = None\n    return x",
+    "softmax = lambda x: check.passed.append('x') or x",
+    "class Sneaky:\n    def __init__(self):\n        self.c = check",
+    # at the top level, between test cells
+    "type(check).close = lambda *a, **k: True",
+    "setattr(exercise, '__exit__', lambda *a: True)",
+    "helpers = [check, exercise]",
+    "exercise.__exit__ = lambda *a: True",
+    "import __main__\n__main__.check",
+])
+def test_reaching_into_the_running_checks_is_held(code):
+    assert held("import torch", TEST_CELL, code), f"not held: {code!r}"
+
+
+@pytest.mark.parametrize("code", [
+    TEST_CELL,  # a copy of a test cell, to try it
+    "def softmax(x):\n    check = x.exp()\n    return check / check.sum()",  # a local of that name
+    "def fit(xs):\n    for check in xs:\n        print(check)",
+    "with exercise('mine') as check:\n    check.true(True, what='my own check')",
+])
+def test_ordinary_uses_of_those_names_are_not_held(code):
+    assert held("import torch", TEST_CELL, code) == []
+
+
 @pytest.mark.parametrize("code, rule", [
     ("import os\nos._exit(0)", "exits the kernel"),
     ("sys.exit()", "exits the kernel"),

@@ -1,0 +1,144 @@
+"""What of a test cell's output may reach a student's feedback page.
+
+Everything a graded kernel prints is written by code the student controls: a function called
+from a test cell can read that cell's hidden checks and print them, plainly, in pieces or
+encoded. So feedback does not pass the output on; it keeps only lines in the shapes the checks
+print, and a check line only if its description is one the lesson's own test cells can print:
+
+- `exercise name:` headers and `  ✓ what` / `  ✗ what` lines, where `what` is one of the
+  descriptions read from the solution's test cells (`what=` literals and f-strings, the checks'
+  defaults);
+- the explanation under a failed *visible* check (at most a few short lines; a hidden check shows
+  only its description), `  all N checks passed` and `  note: ...` lines;
+- no line that carries a piece of a hidden test (any 16 characters of it, spaces ignored) or a
+  long unbroken run of letters and digits (an encoding).
+
+Other lines are counted, not shown.
+"""
+
+import ast
+import functools
+import re
+
+import nbformat
+
+from .course import solution_notebook
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+CHECK_METHODS = {"shape", "dtype", "close", "equal", "true", "raises", "avoids"}
+# what the checks print when a call gives no `what=` (llmcourse/checks.py)
+DEFAULT_WHATS = {"shape": r"has shape \(.{0,60}\)", "dtype": r"has dtype [\w.]{1,40}",
+                 "close": r"values match the reference", "equal": r"value is as expected",
+                 "raises": r"raises \w+( or \w+)*", "avoids": r"does not call [\w., ]{1,300}"}
+POSITIONAL_WHAT = {"shape": 2, "dtype": 2, "equal": 2, "true": 1}  # what= given without its name
+ALWAYS = [r"your code raised \w{1,60}: .{0,200}", r"not written yet: .{0,200}"]
+NGRAM = 16
+ENCODED = re.compile(r"[A-Za-z0-9+/=_\-]{32,}")
+LINE_LIMIT = 200
+WHY_LINES = 4
+
+
+@functools.lru_cache(maxsize=None)
+def vocabulary(lesson: str) -> "Vocabulary":
+    return Vocabulary(nbformat.read(solution_notebook(lesson), as_version=4).cells)
+
+
+class Vocabulary:
+    """The exercise names and check descriptions a lesson's test cells can print, and pieces of
+    its hidden tests, read from the solution notebook (the grader's side, never the kernel's)."""
+
+    def __init__(self, cells):
+        self.headers: set[str] = set()
+        self.whats: dict[str, list[tuple[re.Pattern, bool]]] = {}
+        hidden_text = []
+        for cell in cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            hidden_text += HIDDEN.findall(cell.source)
+            self.whats[meta["grade_id"]] = self._descriptions(cell.source)
+        squeezed = _squeeze("".join(hidden_text))
+        self.hidden = {squeezed[i:i + NGRAM] for i in range(len(squeezed) - NGRAM + 1)}
+
+    def _descriptions(self, source: str) -> list[tuple[re.Pattern, bool]]:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            return []
+        hidden_from = next((i + 1 for i, line in enumerate(source.splitlines())
+                            if "### BEGIN HIDDEN TESTS" in line), None)
+        strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        found = [(re.compile(p), False) for p in ALWAYS]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "exercise" \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                self.headers.add(f"{node.args[0].value}:")
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in CHECK_METHODS):
+                continue
+            hidden = hidden_from is not None and node.lineno > hidden_from
+            what = next((k.value for k in node.keywords if k.arg == "what"), None)
+            position = POSITIONAL_WHAT.get(node.func.attr)
+            if what is None and position is not None and len(node.args) > position:
+                what = node.args[position]
+            for pattern in _patterns(what, node.func.attr, strings):
+                found.append((re.compile(pattern), hidden))
+        return found
+
+    def allows(self, grade_id: str, what: str) -> tuple[bool, bool]:
+        """(a description this cell can print, it belongs to a hidden check)"""
+        for pattern, hidden in self.whats.get(grade_id, []):
+            if pattern.fullmatch(what):
+                return True, hidden
+        return False, False
+
+    def safe(self, line: str) -> bool:
+        squeezed = _squeeze(line)
+        return (len(line) <= LINE_LIMIT and not ENCODED.search(line)
+                and not any(squeezed[i:i + NGRAM] in self.hidden for i in range(len(squeezed) - NGRAM + 1)))
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _patterns(what, method: str, strings: list[str]) -> list[str]:
+    if what is None:
+        return [DEFAULT_WHATS[method]]
+    if isinstance(what, ast.Constant) and isinstance(what.value, str):
+        return [re.escape(what.value)]
+    if isinstance(what, ast.JoinedStr):
+        return ["".join(re.escape(part.value) if isinstance(part, ast.Constant) else ".{0,80}?"
+                        for part in what.values)]
+    return [re.escape(s) for s in strings if len(s) >= 3]  # a name: one of the cell's strings
+
+
+def feedback_text(vocab: Vocabulary, grade_id: str, printed: str) -> str:
+    """The lines of a test cell's output that feedback may show."""
+    kept, dropped, why_left = [], 0, 0
+    for line in printed.splitlines():
+        check = re.fullmatch(r"  ([✓✗]) (.*)", line)
+        ok = False
+        if check:
+            known, hidden = vocab.allows(grade_id, check[2])
+            ok = known and vocab.safe(line)
+            why_left = WHY_LINES if ok and check[1] == "✗" and not hidden else 0
+        elif line.startswith("      ") and why_left:
+            ok, why_left = vocab.safe(line), why_left - 1
+        else:
+            ok = (line in vocab.headers or re.fullmatch(r"  all \d+ checks passed", line) is not None
+                  or (line.startswith("  note: ") and vocab.safe(line)))
+        if ok:
+            kept.append(line)
+        elif line.strip():
+            dropped += 1
+    if dropped:
+        kept.append(f"[{dropped} other line{'s' * (dropped != 1)} of output not shown]")
+    return "\n".join(kept)
+
+
+def error_text(vocab: Vocabulary, ename: str, evalue: str) -> str:
+    """An error as feedback may show it: its type, and its first line if that is safe."""
+    name = ename if re.fullmatch(r"[A-Za-z_][\w.]{0,60}", ename or "") else "an error"
+    first = (evalue or "").splitlines()[0] if evalue else ""
+    return f"{name}: {first}" if first and vocab.safe(first) else name
