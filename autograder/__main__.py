@@ -108,7 +108,7 @@ def main(argv=None) -> int:
             return 1
         feedback.write_all(args.course)
         class_report.write(args.course)
-        print(f"released: {args.student} / {args.lesson} now {record['score']:g} / {record['max_score']:g}; "
+        print(f"released: {args.student} / {args.lesson} now {record.score:g} / {record.max_score:g}; "
               "feedback and report rewritten")
         return 0
     if args.command == "report":

@@ -5,16 +5,17 @@ Reads the grading records in <course>/grading/ (whose scores were read from the 
 """
 
 import csv
-import json
 from collections import Counter, defaultdict
+from dataclasses import asdict
 from pathlib import Path
 
-from . import sandbox
+from . import record, sandbox
 from .collect import load as load_collection
+from .course import CourseFolder
 
 
 def records(course: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(Path(course).glob("grading/*/*.json"))]
+    return [asdict(r) for r in record.load_all(course)]
 
 
 def export_csv(course: Path, rows: list[dict], out: Path) -> None:
@@ -122,7 +123,7 @@ def _cell(text: str) -> str:
 
 def write(course: Path) -> Path:
     course = Path(course)
-    out = course / "reports"
+    out = CourseFolder(course).reports
     out.mkdir(exist_ok=True)
     rows = records(course)
     export_csv(course, rows, out)

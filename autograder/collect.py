@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import filenames
+from .course import CourseFolder
 
 EXCHANGE_DIR = re.compile(r"(?P<student_id>[^+/]+)\+(?P<lesson>[^+/]+)\+(?P<timestamp>[^+/]+)(\+[^/]*)?")
 MANIFEST = "collection.json"
@@ -157,9 +158,10 @@ def collect(source: Path, course: Path, lessons: list[str], pattern: str | None 
     (a later collect of one late student replaces only that student's entries)."""
     collection, contents = scan(source, lessons, pattern, deadline)
     for sub in collection.submissions:
-        folder = Path(course) / "submitted" / sub.student / sub.lesson
+        notebook = CourseFolder(course).submission(sub.student, sub.lesson)
+        folder = notebook.parent
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{sub.lesson}.ipynb").write_bytes(contents[(sub.student, sub.lesson)])
+        notebook.write_bytes(contents[(sub.student, sub.lesson)])
         if sub.timestamp:
             stamp = dt.datetime.fromisoformat(sub.timestamp).astimezone(dt.timezone.utc)
             (folder / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))

@@ -55,3 +55,49 @@ def nbgrader(*args: str, course_dir: Path, check: bool = True, env: dict | None 
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n"
                            + (proc.stdout + proc.stderr)[-4000:])
     return proc
+
+
+class CourseFolder:
+    """The layout of an nbgrader course folder as grading uses it; the one place that knows it.
+
+        submitted/<student>/<lesson>/<lesson>.ipynb    what was collected
+        autograded/<student>/<lesson>/<lesson>.ipynb   what nbgrader executed and scored
+        grading/<lesson>/<student>.json                our record of the grading (autograder.record)
+        feedback/<student>/<lesson>/<lesson>.html      what the student gets back
+        reports/                                       the instructor's report, grades.csv, plots
+        gradebook.db                                   nbgrader's gradebook (autograder.gradebook)
+        holds_released.json                            holds an instructor released (autograder.holds)
+    """
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def submission(self, student: str, lesson: str) -> Path:
+        return self.root / "submitted" / student / lesson / f"{lesson}.ipynb"
+
+    def submitted_students(self, lesson: str) -> list[str]:
+        return [p.name for p in sorted((self.root / "submitted").glob("*")) if (p / lesson).is_dir()]
+
+    def autograded(self, student: str, lesson: str) -> Path:
+        return self.root / "autograded" / student / lesson / f"{lesson}.ipynb"
+
+    def record(self, student: str, lesson: str) -> Path:
+        return self.root / "grading" / lesson / f"{student}.json"
+
+    def records(self) -> list[Path]:
+        return sorted((self.root / "grading").glob("*/*.json"))
+
+    def feedback(self, student: str, lesson: str) -> Path:
+        return self.root / "feedback" / student / lesson / f"{lesson}.html"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def gradebook_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    @property
+    def released_holds(self) -> Path:
+        return self.root / "holds_released.json"

@@ -3,10 +3,12 @@ result and message. Built from the grading record (messages already redacted), n
 test cells' source, so hidden tests stay hidden."""
 
 import html
-import json
+from dataclasses import asdict
 from pathlib import Path
 
+from . import record
 from .collect import load as load_collection
+from .course import CourseFolder
 
 STYLE = """body{font-family:sans-serif;max-width:52em;margin:2em auto;color:#222}
 .passed{color:#1a7f37}.failed,.notrun{color:#b42318}pre{background:#f6f8fa;padding:.6em;white-space:pre-wrap}
@@ -35,11 +37,10 @@ def write_all(course: Path) -> list[Path]:
     course = Path(course)
     notes = {(s.student, s.lesson): s.notes for s in load_collection(course).submissions}
     written = []
-    for path in sorted((course / "grading").glob("*/*.json")):
-        record = json.loads(path.read_text())
-        target = course / "feedback" / record["student"] / record["lesson"] / f"{record['lesson']}.html"
+    for rec in record.load_all(course):
+        target = CourseFolder(course).feedback(rec.student, rec.lesson)
         target.parent.mkdir(parents=True, exist_ok=True)
-        page = render(record, notes.get((record["student"], record["lesson"]), []))
+        page = render(asdict(rec), notes.get((rec.student, rec.lesson), []))
         target.write_text(page, encoding="utf-8", errors="backslashreplace")  # any bytes a student sent
         written.append(target)
     return written

@@ -17,36 +17,18 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
 
-from . import cgroups, files, grading_execute, holds, outcome, sandbox, scan
-from .course import make_course_dir, release_notebook
-
-@dataclass
-class Job:
-    student: str
-    lesson: str
-    status: str = "graded"   # graded | error (nbgrader could not finish) | malformed | missing | timeout
-    score: float = 0.0
-    max_score: float = 0.0
-    tests: list[dict] = field(default_factory=list)  # {grade_id, points, max_points, status, message}
-    problems: list[str] = field(default_factory=list)  # what went wrong while grading, in words
-    cell_errors: list[str] = field(default_factory=list)  # errors the student's own cells raised
-    flags: list[str] = field(default_factory=list)     # for manual review
-    hold: bool = False       # suspicious code: points held (manual score 0) until reviewed
-    held: list[str] = field(default_factory=list)      # grade ids given a manual score of 0 by us
-    raw_score: float = 0.0   # what nbgrader's tests gave, before holds (score is the official one)
-    score_note: str = ""     # why score and raw_score differ, in words
-    hold_released: bool = False  # an instructor reviewed this exact submission and released it
-    seconds: float = 0.0
-
+from . import cgroups, files, gradebook, grading_execute, holds, outcome, sandbox, scan
+from .course import CourseFolder, make_course_dir, release_notebook
+from .record import Record
 
 def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox.Limits(),
               workers: int | None = None, students: list[str] | None = None,
-              releases: Path | None = None) -> list[Job]:
+              releases: Path | None = None) -> list[Record]:
     """Grade every submitted/<student>/<lesson> (or only `students`), `workers` at a time."""
     course = prepare(course, lessons)
     releases = releases or course / "release"
@@ -54,9 +36,8 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
     if not jail:
         print(f"WARNING: grading WITHOUT the filesystem/network jail: {why}", file=sys.stderr, flush=True)
     sandbox.install_kernel(course / ".jupyter")
-    todo = [(s.name, lesson) for lesson in lessons
-            for s in sorted((course / "submitted").glob("*")) if (s / lesson).is_dir()
-            and (students is None or s.name in students)]
+    todo = [(student, lesson) for lesson in lessons for student in CourseFolder(course).submitted_students(lesson)
+            if students is None or student in students]
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         jobs = list(pool.map(lambda t: grade_one(course, t[0], t[1], limits, jail, releases), todo))
     return jobs
@@ -75,11 +56,11 @@ def prepare(course: Path, lessons: list[str]) -> Path:
 
 
 def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
-              releases: Path | None = None) -> Job:
+              releases: Path | None = None) -> Record:
     """Grade one submission. Whatever happens in it, the job ends with a record and a gradebook
     row, and nothing it raises reaches the rest of the class."""
     start = time.perf_counter()
-    job = Job(student, lesson)
+    job = Record(student, lesson)
     try:
         _grade(course, student, lesson, limits, jail, releases, job)
     except Exception as e:  # a bug or an input nobody foresaw: this submission only
@@ -87,31 +68,30 @@ def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, j
         job.problems.append(f"the grader failed on this submission ({type(e).__name__}: {str(e)[:300]}); "
                             "it scores what the gradebook holds, review it by hand")
         try:
-            _ensure_gradebook_row(course, student, lesson)
+            gradebook.ensure_row(course, student, lesson)
         except Exception:
             pass
     job.seconds = round(time.perf_counter() - start, 1)
-    out = course / "grading" / lesson / f"{student}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(asdict(job), indent=1))
+    job.save(course)
     return job
 
 
-def _grade(course, student, lesson, limits, jail, releases, job: Job) -> None:
-    submitted = course / "submitted" / student / lesson / f"{lesson}.ipynb"
-    shutil.rmtree(course / "autograded" / student / lesson, ignore_errors=True)  # a re-run starts clean
-    holds.undo(course, course / "grading" / lesson / f"{student}.json")  # re-grading starts clean
+def _grade(course, student, lesson, limits, jail, releases, job: Record) -> None:
+    folder = CourseFolder(course)
+    submitted = folder.submission(student, lesson)
+    shutil.rmtree(folder.autograded(student, lesson).parent, ignore_errors=True)  # a re-run starts clean
+    holds.undo(course, student, lesson)  # re-grading starts clean
     readable = _preflight(submitted, lesson, job, releases)
     if readable and holds.released(course, student, lesson):
         job.hold, job.hold_released = False, True
     if readable:
         _autograde(course, student, lesson, limits, jail, job)
-    _ensure_gradebook_row(course, student, lesson, reset=not readable)
+    gradebook.ensure_row(course, student, lesson, reset=not readable)
     outcome.collect(course, job)
     _limit_output(course, job, limits)
 
 
-def _preflight(path: Path, lesson: str, job: Job, releases: Path | None) -> bool:
+def _preflight(path: Path, lesson: str, job: Record, releases: Path | None) -> bool:
     """Can nbgrader read it? Also run the static scan. False means: do not autograde, score 0."""
     if not os.path.lexists(path):
         job.status = "missing"
@@ -174,7 +154,7 @@ def _locked_cell_changes(cells: list, release) -> list[str]:
     return changes
 
 
-def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Job):
+def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Record):
     groups = cgroups.create(limits.memory_mb, limits.processes)  # the whole job, not each process
     try:
         with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets, \
@@ -254,9 +234,9 @@ def _nbgrader_reason(text: str) -> str:
     return errors[-1][:300] if errors else "see the grading log"
 
 
-def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
+def _limit_output(course: Path, job: Record, limits: sandbox.Limits):
     """A graded notebook over the output limit keeps its test cells' outputs only."""
-    path = course / "autograded" / job.student / job.lesson / f"{job.lesson}.ipynb"
+    path = CourseFolder(course).autograded(job.student, job.lesson)
     if not path.is_file() or path.is_symlink() or path.stat().st_size <= limits.output_mb * 2**20:
         return
     nb = nbformat.reads(files.read_bytes(path, limit_mb=max(files.MAX_NOTEBOOK_MB, 4 * limits.output_mb))
@@ -266,27 +246,3 @@ def _limit_output(course: Path, job: Job, limits: sandbox.Limits):
             cell.outputs = []
     nbformat.write(nb, path)
     job.problems.append(f"the notebook printed more than {limits.output_mb} MB; its outputs were cut")
-
-
-def _ensure_gradebook_row(course: Path, student: str, lesson: str, reset: bool = False):
-    """nbgrader records a submission before it executes; when it never got that far (malformed
-    notebook) add one, so the gradebook holds a (zero) grade for every submission. `reset`
-    replaces the grades of an earlier, readable version of the same submission."""
-    import warnings
-
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from inside nbgrader
-        try:
-            gb.find_submission(lesson, student)
-            exists = True
-        except MissingEntry:
-            exists = False
-        if exists and not reset:
-            return
-        if exists:
-            gb.remove_submission(lesson, student)
-        if not any(s.id == student for s in gb.students):
-            gb.add_student(student)
-        gb.add_submission(lesson, student)

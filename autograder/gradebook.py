@@ -1,13 +1,27 @@
-"""Read scores back from nbgrader's gradebook (the source of truth for grades)."""
+"""nbgrader's gradebook (the source of truth for grades): the one module that opens it."""
 
+import contextlib
+import warnings
 from pathlib import Path
 
+from .course import CourseFolder
 
-def scores(course_dir: Path, lesson: str) -> dict[str, tuple[float, float]]:
-    """{student: (score, max_score)} for every submission of `lesson` in course_dir's gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gb:
+@contextlib.contextmanager
+def opened(course: Path):
+    """nbgrader's Gradebook for the course folder, SQLAlchemy's autoflush notes silenced."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(CourseFolder(course).gradebook_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield gb
+
+
+def scores(course: Path, lesson: str) -> dict[str, tuple[float, float]]:
+    """{student: (score, max_score)} for every submission of `lesson`."""
+    from nbgrader.api import MissingEntry
+
+    with opened(course) as gb:
         try:
             submissions = gb.assignment_submissions(lesson)
         except MissingEntry:
@@ -15,11 +29,43 @@ def scores(course_dir: Path, lesson: str) -> dict[str, tuple[float, float]]:
         return {s.student_id: (s.score, s.max_score) for s in submissions}
 
 
-def cell_scores(course_dir: Path, lesson: str, student: str) -> dict[str, tuple[float, float]]:
+def cell_scores(course: Path, lesson: str, student: str) -> dict[str, tuple[float, float]]:
     """{grade_id: (score, max_score)} for one student's submission of `lesson`."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gb:
+    with opened(course) as gb:
         submission = gb.find_submission(lesson, student)
         return {grade.name: (grade.score, grade.max_score)
                 for nb in submission.notebooks for grade in nb.grades}
+
+
+def ensure_row(course: Path, student: str, lesson: str, reset: bool = False) -> None:
+    """nbgrader records a submission before it executes; when it never got that far (malformed
+    notebook) add one, so the gradebook holds a (zero) grade for every submission. `reset`
+    replaces the grades of an earlier, readable version of the same submission."""
+    from nbgrader.api import MissingEntry
+
+    with opened(course) as gb:
+        try:
+            gb.find_submission(lesson, student)
+            exists = True
+        except MissingEntry:
+            exists = False
+        if exists and not reset:
+            return
+        if exists:
+            gb.remove_submission(lesson, student)
+        if not any(s.id == student for s in gb.students):
+            gb.add_student(student)
+        gb.add_submission(lesson, student)
+
+
+def set_manual_scores(course: Path, student: str, lesson: str, scores_by_id: dict[str, float | None]) -> None:
+    """Set (a number) or clear (None) the manual score of these grade cells, where they exist."""
+    from nbgrader.api import MissingEntry
+
+    with opened(course) as gb:
+        for grade_id, score in scores_by_id.items():
+            try:
+                gb.find_grade(grade_id, lesson, lesson, student).manual_score = score
+            except MissingEntry:
+                continue
+        gb.db.commit()

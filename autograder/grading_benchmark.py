@@ -10,16 +10,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from .course import solution_notebook
+from .course import CourseFolder, solution_notebook
 from .grade import grade_all, prepare
 
 
 def class_of(course: Path, lessons: list[str], students: int) -> None:
     for i in range(students):
         for lesson in lessons:
-            folder = course / "submitted" / f"student{i:03d}" / lesson
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy(solution_notebook(lesson), folder / f"{lesson}.ipynb")
+            notebook = CourseFolder(course).submission(f"student{i:03d}", lesson)
+            notebook.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(solution_notebook(lesson), notebook)
 
 
 def run(lessons: list[str], students: int, worker_counts: list[int]) -> list[dict]:

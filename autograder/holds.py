@@ -18,16 +18,17 @@ import hashlib
 import json
 from pathlib import Path
 
-RELEASED = "holds_released.json"
+from . import gradebook, record
+from .course import CourseFolder
 
 
 def _digest(course: Path, student: str, lesson: str) -> str | None:
-    path = Path(course) / "submitted" / student / lesson / f"{lesson}.ipynb"
+    path = CourseFolder(course).submission(student, lesson)
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 def _load(course: Path) -> dict:
-    path = Path(course) / RELEASED
+    path = CourseFolder(course).released_holds
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
@@ -50,57 +51,42 @@ def explain(job) -> str:
     return ""
 
 
-def undo(course: Path, record: Path) -> None:
+def undo(course: Path, student: str, lesson: str) -> None:
     """Before re-grading: remove the manual zeros an earlier run set, so grading is idempotent."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    if not record.exists():
-        return
-    old = json.loads(record.read_text())
-    if not old.get("held"):
-        return
-    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
-        for grade_id in old["held"]:
-            try:
-                grade = gb.find_grade(grade_id, old["lesson"], old["lesson"], old["student"])
-            except MissingEntry:
-                continue
-            grade.manual_score = None
-        gb.db.commit()
+    old = record.find(course, student, lesson)
+    if old is not None and old.held:
+        gradebook.set_manual_scores(course, student, lesson, {grade_id: None for grade_id in old.held})
 
 
-def release(course: Path, student: str, lesson: str) -> dict:
+def release(course: Path, student: str, lesson: str) -> record.Record:
     """Give a held submission its points: clear the manual zeros, remember the reviewed bytes,
     and update the grading record. Returns the updated record; raises LookupError if there is
     nothing to release."""
     course = Path(course)
-    path = course / "grading" / lesson / f"{student}.json"
-    if not path.is_file():
+    rec = record.find(course, student, lesson)
+    if rec is None:
         raise LookupError(f"no grading record for {student} / {lesson} in {course} (grade it first)")
-    record = json.loads(path.read_text())
-    if not record.get("held"):
+    if not rec.held:
         raise LookupError(f"{student} / {lesson} has no points held (official score "
-                          f"{record['score']:g} / {record['max_score']:g})")
-    undo(course, path)
+                          f"{rec.score:g} / {rec.max_score:g})")
+    undo(course, student, lesson)
     entries = _load(course)
     entries[f"{lesson}/{student}"] = {"sha256": _digest(course, student, lesson), "by": getpass.getuser(),
                                       "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                                      "tests": record["held"]}
-    (course / RELEASED).write_text(json.dumps(entries, indent=1))
+                                      "tests": rec.held}
+    CourseFolder(course).released_holds.write_text(json.dumps(entries, indent=1))
 
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with gradebook.opened(course) as gb:
         submission = gb.find_submission(lesson, student)
-        record["score"] = submission.score
+        rec.score = submission.score
         points = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
-    for test in record["tests"]:
+    for test in rec.tests:
         test["points"] = points.get(test["grade_id"], test["points"])
-        if test["grade_id"] in record["held"] and test["points"] >= test["max_points"] > 0:
+        if test["grade_id"] in rec.held and test["points"] >= test["max_points"] > 0:
             test["status"] = "passed"
-    record["flags"].append(f"hold released by {entries[f'{lesson}/{student}']['by']} after review "
-                           f"({', '.join(record['held'])})")
-    record["held"], record["hold_released"] = [], True
-    record["score_note"] = "hold released by an instructor after review"
-    path.write_text(json.dumps(record, indent=1))
-    return record
+    rec.flags.append(f"hold released by {entries[f'{lesson}/{student}']['by']} after review "
+                     f"({', '.join(rec.held)})")
+    rec.held, rec.hold_released = [], True
+    rec.score_note = "hold released by an instructor after review"
+    rec.save(course)
+    return rec

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import files, holds, messages
+from . import files, gradebook, holds, messages
+from .course import CourseFolder
 
 MARKER = re.compile(r"all \d+ checks passed")
 MESSAGE_LIMIT = 1500
@@ -35,10 +36,8 @@ def _cell_text(cell) -> tuple[str, tuple[str, str] | None]:
 
 def collect(course: Path, job) -> None:
     """Fill job.score, job.max_score and job.tests from the gradebook and the graded notebook."""
-    from nbgrader.api import Gradebook
-
     lesson, student = job.lesson, job.student
-    graded_path = Path(course) / "autograded" / student / lesson / f"{lesson}.ipynb"
+    graded_path = CourseFolder(course).autograded(student, lesson)
     cells = {}
     if graded_path.exists():
         try:
@@ -56,7 +55,7 @@ def collect(course: Path, job) -> None:
                     name = meta.get("grade_id") or str(index)
                     job.cell_errors.append(f"cell {name} raised {messages.error_text(vocab, *error)}")
     tampered = False
-    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}") as gb:
+    with gradebook.opened(course) as gb:
         submission = gb.find_submission(lesson, student)
         for notebook in submission.notebooks:
             for grade in sorted(notebook.grades, key=lambda g: g.name):

@@ -20,7 +20,7 @@ from llmcourse import results
 from llmcourse.mode import current_mode
 
 from . import sandbox
-from .course import RELEASES, REPO, lessons, make_course_dir, solution_notebook
+from .course import RELEASES, REPO, CourseFolder, lessons, make_course_dir, solution_notebook
 from .execute import execute
 from .grade import grade_all
 from .release import generate
@@ -51,9 +51,9 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
         if run_.error:
             print(f"[{lesson}] FAILED while executing:\n{run_.error[-2000:]}")
         shutil.copytree(RELEASES / lesson, course / "release" / lesson, dirs_exist_ok=True)
-        submission = course / "submitted" / STUDENT / lesson
-        submission.mkdir(parents=True, exist_ok=True)
-        shutil.copy(solution_notebook(lesson), submission / f"{lesson}.ipynb")
+        submission = CourseFolder(course).submission(STUDENT, lesson)
+        submission.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(solution_notebook(lesson), submission)
 
     # Grade the solutions as one student's full-course submission, the way an instructor grades
     # a class: in the grader's jail, under its limits, lessons in parallel.
