@@ -119,16 +119,13 @@ def main(argv=None) -> int:
 
 
 def _release(args) -> int:
-    if args.no_validate:
-        from .release import generate
-        paths = generate(args.lessons)
-    else:
-        from .validate import ReleaseRefused, release
-        try:
-            paths = release(args.lessons)
-        except ReleaseRefused as e:
-            print(e, file=sys.stderr)
-            return 1
+    from .release import release
+    from .validate import ReleaseRefused
+    try:
+        paths = release(args.lessons, validate=not args.no_validate)
+    except ReleaseRefused as e:
+        print(e, file=sys.stderr)
+        return 1
     for path in paths:
         print(f"released {path}")
     return 0

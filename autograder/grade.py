@@ -87,7 +87,7 @@ def _grade(course, student, lesson, limits, jail, releases, job: Record) -> None
     if readable:
         _autograde(course, student, lesson, limits, jail, job)
     gradebook.ensure_row(course, student, lesson, reset=not readable)
-    outcome.collect(course, job)
+    outcome.read(course, job)
     _limit_output(course, job, limits)
 
 

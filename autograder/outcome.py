@@ -34,7 +34,7 @@ def _cell_text(cell) -> tuple[str, tuple[str, str] | None]:
     return "".join(printed), error
 
 
-def collect(course: Path, job) -> None:
+def read(course: Path, job) -> None:
     """Fill job.score, job.max_score and job.tests from the gradebook and the graded notebook."""
     lesson, student = job.lesson, job.student
     graded_path = CourseFolder(course).autograded(student, lesson)

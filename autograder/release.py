@@ -28,3 +28,27 @@ def generate(selected: list[str] | None = None, releases: Path = RELEASES,
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(staging / lesson, target)
     return [Path(releases) / lesson for lesson in selected]
+
+
+def release(selected: list[str] | None = None, releases: Path = RELEASES, validate: bool = True) -> list[Path]:
+    """The `release` command: generate the releases into a staging folder, check them with
+    nbgrader's validator (autograder/validate.py: every solution passes, every untouched release
+    fails), and only then replace releases/<lesson>; raise ReleaseRefused naming every lesson and
+    cell that is wrong. validate=False only generates."""
+    from .validate import ReleaseRefused, check
+
+    selected = selected or lessons()
+    if not validate:
+        return generate(selected, releases)
+    with tempfile.TemporaryDirectory(prefix="llmcourse-validate-") as tmp:
+        staging = Path(tmp) / "release"
+        generate(selected, releases=staging)
+        wrong = check(selected, staging)
+        if wrong:
+            raise ReleaseRefused("release refused:\n" + "\n".join(f"  - {w}" for w in wrong))
+        for lesson in selected:
+            target = Path(releases) / lesson
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(staging / lesson, target)
+    return [Path(releases) / lesson for lesson in selected]

@@ -58,26 +58,3 @@ def problems(lesson: str, releases: Path = RELEASES) -> list[str]:
 
 def check(selected: list[str] | None = None, releases: Path = RELEASES) -> list[str]:
     return [p for lesson in (selected or all_lessons()) for p in problems(lesson, releases)]
-
-
-def release(selected: list[str] | None = None, releases: Path = RELEASES) -> list[Path]:
-    """Generate the releases into a staging folder, validate them, and only then replace
-    releases/<lesson>; raise ReleaseRefused naming every lesson and cell that is wrong."""
-    import shutil
-    import tempfile
-
-    from .release import generate
-
-    selected = selected or all_lessons()
-    with tempfile.TemporaryDirectory(prefix="llmcourse-validate-") as tmp:
-        staging = Path(tmp) / "release"
-        generate(selected, releases=staging)
-        wrong = check(selected, staging)
-        if wrong:
-            raise ReleaseRefused("release refused:\n" + "\n".join(f"  - {w}" for w in wrong))
-        for lesson in selected:
-            target = Path(releases) / lesson
-            shutil.rmtree(target, ignore_errors=True)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(staging / lesson, target)
-    return [Path(releases) / lesson for lesson in selected]
