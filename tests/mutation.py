@@ -41,6 +41,7 @@ class Outcome:
     failed_visible: set[str]  # test cells whose visible part alone failed
     solution_errors: dict[str, str]  # errors raised by solution cells themselves
     errors: dict[str, str]  # every failing cell: its error, for messages
+    printed: dict[str, str]  # what each graded test cell printed (stdout), as feedback reads it
 
 
 def mutants(lesson: str) -> list[Mutant]:
@@ -81,6 +82,9 @@ def outcome(lesson: str, mutant: Mutant) -> Outcome:
                   as_grading=True, env={"OMP_NUM_THREADS": "1"})
     tests, solutions = graded_test_cells(run.notebook), solution_cells(run.notebook)
     failed, failed_visible, solution_errors, errors = set(), set(), {}, {}
+    printed = {meta(c)["grade_id"]: "".join(o.get("text", "") for o in c.get("outputs", [])
+                                            if o.output_type == "stream" and o.get("name") == "stdout")
+               for c in run.notebook.cells if meta(c).get("grade_id") in tests and not c.metadata.get(PROBE)}
     for c in run.notebook.cells:
         error = next((f"{o.ename}: {o.evalue}" for o in c.get("outputs", [])
                       if o.output_type == "error"), None)
@@ -97,4 +101,4 @@ def outcome(lesson: str, mutant: Mutant) -> Outcome:
                 failed_visible.add(gid)
         elif gid in solutions:
             solution_errors[gid] = error
-    return Outcome(failed, failed_visible, solution_errors, errors)
+    return Outcome(failed, failed_visible, solution_errors, errors, printed)

@@ -6,6 +6,7 @@ import nbformat
 from mutation import MUTANTS_DIR, mutants, mutated_notebook, outcome
 from nbcells import has_hidden, solution_cells, graded_test_cells
 
+from autograder import messages
 from autograder.course import lessons, solution_notebook
 
 CASES = [pytest.param(lesson, m, id=f"{lesson}-{m.cell}-{i}",
@@ -37,6 +38,15 @@ def test_mutant_is_caught(lesson, mutant):
     if mutant.visible:
         assert result.failed_visible, (f"{lesson}: only the hidden tests catch {mutant.why!r}; the visible "
                                        "checks should, so a student learns of it before handing in")
+    # Feedback (autograder/messages.py) keeps only what the lesson's checks can print: all of it
+    # for a test that passed, and at least one failed check or error for a test that failed.
+    vocab = messages.vocabulary(lesson)
+    for gid, text in result.printed.items():
+        shown = messages.feedback_text(vocab, gid, text)
+        if gid in result.failed:
+            assert "✗" in shown or gid in result.errors, f"{lesson}/{gid}: feedback names no failure:\n{shown}"
+        else:
+            assert "not shown]" not in shown, f"{lesson}/{gid}: honest output dropped from feedback:\n{text}"
     if mutant.only:
         assert result.failed == {mutant.only}, (f"{lesson}: {mutant.why!r} costs {sorted(result.failed)}, "
                                                 f"not only {mutant.only}: one mistake should cost one exercise")
