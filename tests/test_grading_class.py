@@ -113,8 +113,8 @@ def test_feedback_shows_everything_the_checks_printed_for_honest_work(graded_cla
         record = json.loads((course / "grading" / r["lesson"] / f"{r['student']}.json").read_text())
         for test in record["tests"]:
             where = f"{r['student']} / {r['lesson']} / {test['grade_id']}"
-            assert "not shown]" not in test["message"], f"{where}: honest output dropped:\n{test['message']}"
-            if test["status"] == "passed":
+            if test["status"] == "passed":  # (a failed hidden check's explanation is never shown)
+                assert "not shown]" not in test["message"], f"{where}: honest output dropped:\n{test['message']}"
                 assert "checks passed" in test["message"], where
         if r["student"] == "s_2024_001":
             failed = [t for t in record["tests"] if t["status"] == "failed"]
