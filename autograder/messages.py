@@ -13,7 +13,7 @@ print, and a check line only if its description is one the lesson's own test cel
 - no line that carries a piece of a hidden test (any 16 characters of it, spaces ignored) or a
   long unbroken run of letters and digits (an encoding).
 
-Other lines are counted, not shown.
+Other lines are counted, not shown ("[3 lines not shown: details of hidden checks, or other output]").
 """
 
 import ast
@@ -136,7 +136,7 @@ def feedback_text(vocab: Vocabulary, grade_id: str, printed: str) -> str:
         elif line.strip():
             dropped += 1
     if dropped:
-        kept.append(f"[{dropped} other line{'s' * (dropped != 1)} of output not shown]")
+        kept.append(f"[{dropped} line{'s' * (dropped != 1)} not shown: details of hidden checks, or other output]")
     return "\n".join(kept)
 
 
