@@ -233,8 +233,9 @@ class _CellScan(ast.NodeVisitor):
         self.aliases, self.defined, self.checks_names = aliases, defined, checks_names
         self.found: list[tuple[int, str]] = []  # (line number, rule)
         self.magic_bodies: list[str] = []
-        self.depth = 0  # inside a function, lambda or class: code that runs when called
-        self.locals: list[set[str]] = []  # names each enclosing function binds itself
+        # one entry per enclosing function, lambda or class (code that runs when called): the
+        # names it binds itself
+        self.locals: list[set[str]] = []
 
     def flag(self, node, rule: str):
         self.found.append((getattr(node, "lineno", 1), rule))
@@ -296,7 +297,7 @@ class _CellScan(ast.NodeVisitor):
         `with exercise(...) as check`, `check.close(...)`. Anything else done with these objects
         (an attribute written or read, the object passed on, its type taken, a function that
         reaches it while the tests run) can change what the checks report."""
-        if self.depth or not isinstance(node.ctx, ast.Load):
+        if self.locals or not isinstance(node.ctx, ast.Load):
             return isinstance(node.ctx, ast.Store) and isinstance(getattr(node, "parent", None), ast.withitem)
         parent = getattr(node, "parent", None)
         if isinstance(parent, ast.Call) and parent.func is node:
@@ -305,7 +306,7 @@ class _CellScan(ast.NodeVisitor):
                 and isinstance(parent.ctx, ast.Load):
             grand = getattr(parent, "parent", None)
             return isinstance(grand, ast.Call) and grand.func is parent  # check.close(...)
-        return isinstance(parent, ast.ImportFrom) or isinstance(parent, ast.alias)
+        return False
 
     def visit_FunctionDef(self, node):
         if node.name in EQUALITY_METHODS:
@@ -315,11 +316,9 @@ class _CellScan(ast.NodeVisitor):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def _nested(self, node):
-        self.depth += 1
         self.locals.append(_bound_locally(node) if not isinstance(node, ast.ClassDef) else set())
         self.generic_visit(node)
         self.locals.pop()
-        self.depth -= 1
 
     visit_Lambda = visit_ClassDef = _nested
 
