@@ -20,10 +20,10 @@ Student code can show such a value from inside a test (`sys.displayhook(1.0)`); 
 test cells never show one. So values shown by a test cell are removed before nbgrader scores it,
 and the grader is told.
 
-Which cells were skipped (and which test cells showed a value) is written, for the grader's record, to the JSON file named by
-LLMCOURSE_GRADING_EVENTS in nbgrader's own environment (outside the jail: the student's kernel
-cannot see or write it). nbgrader_config.py puts this class in place of nbgrader's Execute
-for `autograde`, and autograder/validate.py for `validate`.
+Which cells were skipped (and which test cells showed a value) is written, for the grader's
+record, to the JSON file named by LLMCOURSE_GRADING_EVENTS in nbgrader's own environment
+(outside the jail: the student's kernel cannot see or write it). nbgrader_config.py puts this
+class in place of nbgrader's Execute for `autograde`, and autograder/validate.py for `validate`.
 """
 
 import copy

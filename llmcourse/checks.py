@@ -310,10 +310,9 @@ class exercise:
 
     def __exit__(self, kind, error, tb):
         c = self.checks
-        if not hasattr(self, "_caught"):  # __enter__ was replaced: nothing here can be trusted
-            _refuse_if_tampered()
-        mode._checks_running -= 1
-        self._warnings.__exit__(None, None, None)
+        if hasattr(self, "_caught"):  # (not when __enter__ itself was replaced: refused below)
+            mode._checks_running -= 1
+            self._warnings.__exit__(None, None, None)
         _refuse_if_tampered()  # the code these checks called may have replaced something
         for w in {str(w.message): w for w in self._caught}.values():
             _print(f"  note: {w.category.__name__}: {w.message}")
