@@ -17,6 +17,11 @@ for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
 os.environ["LLMCOURSE_MODE"] = "fast"
 os.environ.setdefault("LLMCOURSE_DEVICE", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Two xdist workers share two cores, each running a kernel: a kernel with two OpenMP threads then
+# waits on a thread the other kernel has taken, and runs two to three times slower than with one
+# (measured: a tiny encoder's training step, two kernels at once). The grader's jail sets the same.
+for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
 
 
 def load_notebook(path: Path) -> dict:
