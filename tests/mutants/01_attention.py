@@ -2,27 +2,42 @@
 
 from mutation import Mutant
 
-SHIFT = "shifted = x - x.amax(dim=dim, keepdim=True)"
-NORMALISE = "return weights / weights.sum(dim=dim, keepdim=True)"
 SCORES = "scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)"
 ZERO_ROWS = "weights = weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)"
 
 MUTANTS = [
-    # softmax
-    Mutant("softmax", "no shift: exp(1000) overflows to inf and inf/inf is NaN",
-           SHIFT, "shifted = x"),
-    Mutant("softmax", "always shifts along the last dimension, whatever dim is",
-           SHIFT, "shifted = x - x.amax(dim=-1, keepdim=True)"),
-    Mutant("softmax", "normalises along the last dimension, whatever dim is",
-           NORMALISE, "return weights / weights.sum(dim=-1, keepdim=True)"),
-    Mutant("softmax", "shifts by the global maximum: rows far below it underflow to 0/0",
-           SHIFT, "shifted = x - x.max()"),
+    # similarity attention
+    Mutant("similarity", "softmax over the queries (dim=-2): X X^T is symmetric, so alpha comes out transposed",
+           "alpha = torch.softmax(scores, dim=-1)", "alpha = torch.softmax(scores, dim=-2)",
+           visible=True, only="test_similarity"),
+    Mutant("similarity", "X.T instead of a batched transpose: right for one sequence, wrong for a batch",
+           "X @ X.transpose(-2, -1)", "X @ X.T", only="test_similarity"),
+    Mutant("similarity", "mixes by the columns of alpha (alpha^T @ X)",
+           "return alpha @ X, alpha", "return alpha.transpose(-2, -1) @ X, alpha",
+           visible=True, only="test_similarity"),
+    Mutant("similarity", "ignores the temperature", "/ temperature  #", "#", visible=True, only="test_similarity"),
+    Mutant("similarity", "multiplies by the temperature", "/ temperature  #", "* temperature  #",
+           visible=True, only="test_similarity"),
+    Mutant("similarity", "scales by sqrt(d) as well, as in 1.2",
+           "/ temperature  #", "/ temperature / X.shape[-1] ** 0.5  #", visible=True, only="test_similarity"),
+    Mutant("similarity", "cosine similarity instead of the dot product",
+           "scores = X @ X.transpose(-2, -1)",
+           "unit = X / X.norm(dim=-1, keepdim=True)\n    scores = unit @ unit.transpose(-2, -1)",
+           visible=True, only="test_similarity"),
+    Mutant("similarity", "lesson 00's naive softmax, without the shift: long vectors overflow to NaN",
+           "alpha = torch.softmax(scores, dim=-1)", "alpha = scores.exp() / scores.exp().sum(dim=-1, keepdim=True)",
+           only="test_similarity"),
+    Mutant("similarity", "squeezes the result: a batch of one loses its dimensions",
+           "return alpha @ X, alpha", "return (alpha @ X).squeeze(), alpha.squeeze()", only="test_similarity"),
+    Mutant("similarity", "computes in float32 whatever comes in",
+           "scores = X @ X.transpose(-2, -1)", "X = X.float()\n    scores = X @ X.transpose(-2, -1)",
+           only="test_similarity"),
     # attention
     Mutant("attention", "forgets the scaling", SCORES, "scores = q @ k.transpose(-2, -1)"),
     Mutant("attention", "divides by d_k instead of its square root",
            SCORES, "scores = q @ k.transpose(-2, -1) / d_k"),
     Mutant("attention", "softmax over the queries instead of the keys (invisible on symmetric scores)",
-           "weights = softmax(scores, dim=-1)", "weights = softmax(scores, dim=-2)"),
+           "weights = torch.softmax(scores, dim=-1)", "weights = torch.softmax(scores, dim=-2)"),
     Mutant("attention", "scales by the value width d_v instead of d_k",
            "d_k = q.shape[-1]", "d_k = v.shape[-1]"),
     Mutant("attention", "reads the mask the other way round (True = blocked)",
