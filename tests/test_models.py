@@ -60,6 +60,17 @@ def test_output_layer_is_tied_to_the_embeddings():
     assert gpt.num_parameters() == sum(p.numel() for p in gpt.parameters())
 
 
+def test_masked_lm_scores_only_the_positions_asked_for():
+    mlm = MaskedLM(TransformerConfig.bert_like(50, **SMALL)).eval()
+    ids = torch.randint(0, 50, (2, 6))
+    at = torch.zeros(2, 6, dtype=torch.bool)
+    at[0, 1] = at[1, 4] = at[1, 5] = True
+    every = mlm(ids).logits
+    some = mlm(ids, predict_at=at).logits
+    assert some.shape == (3, 50)
+    torch.testing.assert_close(some, every[at])
+
+
 @pytest.mark.parametrize("kind", [MaskedLM, GPT])
 def test_save_and_load_round_trip(tmp_path, kind):
     cfg = (TransformerConfig.gpt_like if kind is GPT else TransformerConfig.bert_like)(50, **SMALL)
