@@ -31,7 +31,9 @@ STUDENTS = [
 EXECUTED = {"00_setup", "01_attention"}  # cheap enough to run as the student did before saving
 
 
-@pytest.fixture(scope="module")
+# session, not module: xdist may run this module's tests apart, and a module fixture would then
+# grade the whole class again (seen in CI: two 375 s setups). The group keeps them on one worker.
+@pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
     zpath = root / "lms-export.zip"
