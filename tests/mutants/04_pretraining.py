@@ -8,6 +8,33 @@ SHIFT = "predictions = logits[:, :-1, :].float()  # the last position predicts n
 SELECT = "selected = (torch.rand(input_ids.shape, generator=generator) < mlm_probability) & eligible"
 TOP_P = "drop_sorted = mass_before >= top_p"
 RANDOM_IDS = "random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator)"
+BERT_SUM = "h = self.token(input_ids) + self.position(positions) + self.segment(segments)"
+BERT_UNTIED = (  # from the output bias in __init__ to the logits in forward
+    'self.bias = nn.Parameter(torch.zeros(cfg.vocab_size))\n'
+    '        ### END SOLUTION\n'
+    "        self.apply(init_weights)  # small normal weights (BERT's), zero biases, identity LayerNorms\n"
+    '\n'
+    '    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,\n'
+    '                token_type_ids: torch.Tensor | None = None, predict_at: torch.Tensor | None = None,\n'
+    '                output_attentions: bool = False) -> Output:\n'
+    '        """input_ids: [B, T] int64, T <= cfg.max_len. attention_mask: [B, T], 1 = real token,\n'
+    '        0 = padding, or None. token_type_ids: [B, T] segment ids, or None (all 0). predict_at:\n'
+    '        bool [B, T], or None. Returns Output(last_hidden_state [B, T, D], attentions,\n'
+    '        logits [B, T, V], or [N, V] at predict_at\'s N True positions)."""\n'
+    '        ### BEGIN SOLUTION\n'
+    '        T = input_ids.shape[1]\n'
+    '        positions = torch.arange(T, device=input_ids.device)\n'
+    '        segments = torch.zeros_like(input_ids) if token_type_ids is None else token_type_ids\n'
+    '        h = self.token(input_ids) + self.position(positions) + self.segment(segments)\n'
+    '        h = self.drop(self.emb_norm(h))\n'
+    '        allowed = None if attention_mask is None else attention_mask.bool()[:, None, None, :]\n'
+    '        attentions = []\n'
+    '        for block in self.blocks:\n'
+    '            h, weights = block(h, allowed, need_weights=output_attentions)\n'
+    '            if output_attentions:\n'
+    '                attentions.append(weights)\n'
+    '        scored = h if predict_at is None else h[predict_at]  # only the positions asked for\n'
+    '        logits = self.transform(scored) @ self.token.weight.T + self.bias')
 UNTIED = (  # from the final LayerNorm in __init__ to the logits in forward
     'self.final_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n'
     '        ### END SOLUTION\n'
@@ -94,7 +121,39 @@ MUTANTS = [
     Mutant("nsp", "labels alternate from a random start: balanced and seed-dependent, but only two patterns",
            "rng.shuffle(labels)",
            "start = rng.randint(0, 1)\n    labels = [(i + start) % 2 for i in range(len(positions))]"),
-    # --- 4.5 assembling the GPT
+    # --- 4.5 assembling the BERT
+    Mutant("assemble_bert", "no segment embeddings: the segment table exists but is never added",
+           BERT_SUM, "h = self.token(input_ids) + self.position(positions)", visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "token_type_ids ignored: every token in segment 0, so pairs look like one sentence",
+           "segments = torch.zeros_like(input_ids) if token_type_ids is None else token_type_ids",
+           "segments = torch.zeros_like(input_ids)", only="test_assemble_bert"),
+    Mutant("assemble_bert", "no position embeddings: bidirectional attention then sees a bag of tokens",
+           BERT_SUM, "h = self.token(input_ids) + self.segment(segments)", visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "pre-norm blocks (GPT-2's) in a post-norm BERT",
+           "Block(cfg) for _", 'Block(TransformerConfig(**{**vars(cfg), "pre_norm": True})) for _',
+           visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "the causal mask left on: each token sees only its left context",
+           "Block(cfg) for _", 'Block(TransformerConfig(**{**vars(cfg), "causal": True})) for _',
+           visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "an untied output layer: a fresh D x V Linear instead of the token embedding",
+           BERT_UNTIED, BERT_UNTIED.replace("cfg.vocab_size))", "cfg.vocab_size))\n        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)", 1)
+           .replace("@ self.token.weight.T", "@ self.head.weight.T"),
+           visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "a head without its transform: the logits read the hidden states directly",
+           "self.transform(scored) @", "scored @", visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "no embedding LayerNorm: the blocks get the raw sum of the embeddings",
+           "h = self.drop(self.emb_norm(h))", "h = self.drop(h)", visible=True, only="test_assemble_bert"),
+    Mutant("assemble_bert", "the attention mask ignored: real tokens attend to the padding",
+           "allowed = None if attention_mask is None else attention_mask.bool()[:, None, None, :]",
+           "allowed = None", only="test_assemble_bert"),
+    Mutant("assemble_bert", "padding read from the ids (input_ids != pad_id), not from attention_mask",
+           "attention_mask.bool()[:, None, None, :]", "(input_ids != self.cfg.pad_id)[:, None, None, :]",
+           only="test_assemble_bert"),
+    Mutant("assemble_bert", "the output layer reads a detached embedding: the logits never train it",
+           "@ self.token.weight.T", "@ self.token.weight.detach().T", only="test_assemble_bert"),
+    Mutant("assemble_bert", "dropout before the embedding LayerNorm instead of after it",
+           "h = self.drop(self.emb_norm(h))", "h = self.emb_norm(self.drop(h))", only="test_assemble_bert"),
+    # --- 4.6 assembling the GPT
     Mutant("assemble_gpt", "no position embeddings: the model sees a bag of tokens (bar the causal mask)",
            "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
            "h = self.drop(self.token(input_ids))", visible=True, only="test_assemble_gpt"),
@@ -127,7 +186,7 @@ MUTANTS = [
            "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
            "h = self.drop(self.token(input_ids)) + self.position(torch.arange(T, device=input_ids.device))",
            only="test_assemble_gpt"),
-    # --- 4.6 sampling
+    # --- 4.7 sampling
     Mutant("sampling", "top-p keeps the wrong side: the tail instead of the nucleus",
            TOP_P, "drop_sorted = mass_before < top_p"),
     Mutant("sampling", "top-p drops the token that crosses p (the nucleus is then too small)",
