@@ -1,0 +1,78 @@
+"""Lesson 04 pretrains the student's own MyBERT, and the course's MaskedLM when MyBERT is not right
+yet: the rest of the lesson (and lesson 05, which loads the saved BERT and its snapshots as a
+MaskedLM) must run either way, and the lesson must say which."""
+
+import torch
+import torch.nn as nn
+
+from conftest import load_notebook
+from nbcells import solution_cells, source
+
+from autograder.course import release_notebook, solution_notebook
+
+LESSON = "04_pretraining"
+
+
+def given_helpers() -> dict:
+    """The lesson's given cell that defines bert_problem and as_course_bert, run on its own."""
+    nb = load_notebook(solution_notebook(LESSON))
+    [cell] = [c for c in nb["cells"] if "def bert_problem(" in source(c)]
+    namespace = {}
+    exec(source(cell), namespace)
+    return namespace
+
+
+def my_bert(notebook_path, **replace) -> type:
+    text = source(solution_cells(load_notebook(notebook_path))["assemble_bert"])
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    namespace = {}
+    exec(text, namespace)
+    return namespace["MyBERT"]
+
+
+def test_the_solution_is_pretrained_and_saved_as_the_course_bert(tmp_path):
+    helpers = given_helpers()
+    MyBERT = my_bert(solution_notebook(LESSON))
+    assert helpers["bert_problem"](MyBERT) is None
+    from llmcourse.models import MaskedLM, TransformerConfig, load_model, save_model
+
+    model = MyBERT(TransformerConfig.bert_like(30, d_model=8, n_heads=2, n_layers=1, d_ff=16, max_len=6)).eval()
+    ids = torch.randint(0, 30, (2, 6))
+    reloaded = load_model(save_model(helpers["as_course_bert"](model), tmp_path / "tiny_bert"))
+    assert isinstance(reloaded, MaskedLM)
+    assert torch.allclose(reloaded(ids).logits, model(ids).logits, atol=1e-6)
+    # a snapshot (taken under MyBERT's names) loads into the course class, as lesson 05 does
+    course = MaskedLM(model.cfg).eval()
+    course.load_state_dict(helpers["course_bert_state"](model.state_dict()))
+    assert torch.allclose(course(ids).logits, model(ids).logits, atol=1e-6)
+    # a MaskedLM's own state (the fallback's snapshots) is left as it is
+    state = course.state_dict()
+    assert helpers["course_bert_state"](state).keys() == state.keys()
+
+
+def test_the_unwritten_release_stub_and_a_wrong_model_are_named_not_trained():
+    helpers = given_helpers()
+    stub = my_bert(release_notebook(LESSON))
+    assert "NotImplementedError" in helpers["bert_problem"](stub)
+    no_segments = my_bert(solution_notebook(LESSON), **{" + self.segment(segments)": ""})
+    assert "differ" in helpers["bert_problem"](no_segments)
+    unselected = my_bert(solution_notebook(LESSON), **{"scored = h if predict_at is None else h[predict_at]": "scored = h"})
+    assert "predict_at" in helpers["bert_problem"](unselected)
+
+    class Broken(nn.Module):  # not even the right weights
+        def __init__(self, cfg):
+            super().__init__()
+            self.layer = nn.Linear(2, 2)
+
+    assert "Error" in helpers["bert_problem"](Broken)
+
+
+def test_the_lesson_falls_back_and_says_so():
+    """The heavy cell that pretrains the BERT chooses by bert_problem and prints why it falls back."""
+    nb = load_notebook(solution_notebook(LESSON))
+    [cell] = [source(c) for c in nb["cells"] if "problem = bert_problem(MyBERT)" in source(c)]
+    assert "bert = MaskedLM(" in cell and "does not reproduce" in cell
+    [save] = [source(c) for c in nb["cells"] if 'artifacts_dir() / "tiny_bert"' in source(c)]
+    assert "save_model(as_course_bert(bert)" in save and "course_bert_state(state)" in save
