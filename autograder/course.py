@@ -63,6 +63,7 @@ class CourseFolder:
         submitted/<student>/<lesson>/<lesson>.ipynb    what was collected
         autograded/<student>/<lesson>/<lesson>.ipynb   what nbgrader executed and scored
         grading/<lesson>/<student>.json                our record of the grading (autograder.record)
+        reference/<lesson>.json                        the solution's values (autograder.reference)
         feedback/<student>/<lesson>/<lesson>.html      what the student gets back
         reports/                                       the instructor's report, grades.csv, plots
         gradebook.db                                   nbgrader's gradebook (autograder.gradebook)
@@ -86,6 +87,10 @@ class CourseFolder:
 
     def records(self) -> list[Path]:
         return sorted((self.root / "grading").glob("*/*.json"))
+
+    @property
+    def references(self) -> Path:
+        return self.root / "reference"
 
     def feedback(self, student: str, lesson: str) -> Path:
         return self.root / "feedback" / student / lesson / f"{lesson}.html"

@@ -1,11 +1,16 @@
-"""Autograde every collected submission: nbgrader does the grading, in the jail, under limits.
+"""Autograde every collected submission, as a straight line for each one: prepare (read and scan
+it) -> run it in the jail -> compare its values outside -> record -> feedback.
 
-One job = one (student, lesson): `nbgrader autograde LESSON --student S` in its own process
-group, with the sandbox kernel, ZeroMQ over Unix sockets in a private folder, a per-cell timeout
-and a wall limit for the whole notebook. Jobs run in parallel, one per core. Whatever happens
-(malformed JSON, a kernel that dies, a timeout, a memory bomb) the job ends with a row in the
-gradebook (0 for what did not pass) and a record in <course>/grading/<lesson>/<student>.json
-saying what happened; feedback and the report are built from those records.
+Run: `nbgrader autograde LESSON --student S` in its own process group, with the sandbox kernel,
+ZeroMQ over Unix sockets in a private folder, a per-cell timeout and a wall limit for the whole
+notebook; the test cells' checks hand over their values (autograder/grading_execute.py).
+Compare: the grader judges each test cell from those values against the reference solution's,
+computed once per lesson in a trusted run (autograder/reference.py, autograder/verdict.py), and
+writes the points to the gradebook (autograder/outcome.py). Jobs run in parallel, one per core.
+Whatever happens (malformed JSON, a kernel that dies, a timeout, a memory bomb) the job ends with
+a row in the gradebook (0 for what did not pass) and a record in
+<course>/grading/<lesson>/<student>.json saying what happened; feedback and the report are built
+from those records.
 """
 
 import json
@@ -22,7 +27,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import cgroups, files, gradebook, grading_execute, holds, outcome, sandbox, scan
+from llmcourse.check_records import RECORD_ENV
+
+from . import cgroups, files, gradebook, grading_execute, holds, outcome, reference, sandbox, scan
 from .course import CourseFolder, make_course_dir, release_notebook
 from .record import Record
 
@@ -36,10 +43,13 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
     if not jail:
         print(f"WARNING: grading WITHOUT the filesystem/network jail: {why}", file=sys.stderr, flush=True)
     sandbox.install_kernel(course / ".jupyter")
-    todo = [(student, lesson) for lesson in lessons for student in CourseFolder(course).submitted_students(lesson)
+    folder = CourseFolder(course)
+    todo = [(student, lesson) for lesson in lessons for student in folder.submitted_students(lesson)
             if students is None or student in students]
+    # The expected side, once per lesson (a trusted run of the solution; raises if it fails its tests)
+    expected = {lesson: reference.load(lesson, folder.references) for lesson in sorted({l for _, l in todo})}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        jobs = list(pool.map(lambda t: grade_one(course, t[0], t[1], limits, jail, releases), todo))
+        jobs = list(pool.map(lambda t: grade_one(course, t[0], t[1], limits, jail, expected[t[1]], releases), todo))
     return jobs
 
 
@@ -56,13 +66,13 @@ def prepare(course: Path, lessons: list[str]) -> Path:
 
 
 def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
-              releases: Path | None = None) -> Record:
+              expected: dict, releases: Path | None = None) -> Record:
     """Grade one submission. Whatever happens in it, the job ends with a record and a gradebook
     row, and nothing it raises reaches the rest of the class."""
     start = time.perf_counter()
     job = Record(student, lesson)
     try:
-        _grade(course, student, lesson, limits, jail, releases, job)
+        _grade(course, student, lesson, limits, jail, expected, releases, job)
     except Exception as e:  # a bug or an input nobody foresaw: this submission only
         job.status = "error"
         job.problems.append(f"the grader failed on this submission ({type(e).__name__}: {str(e)[:300]}); "
@@ -76,7 +86,7 @@ def grade_one(course: Path, student: str, lesson: str, limits: sandbox.Limits, j
     return job
 
 
-def _grade(course, student, lesson, limits, jail, releases, job: Record) -> None:
+def _grade(course, student, lesson, limits, jail, expected, releases, job: Record) -> None:
     folder = CourseFolder(course)
     submitted = folder.submission(student, lesson)
     shutil.rmtree(folder.autograded(student, lesson).parent, ignore_errors=True)  # a re-run starts clean
@@ -84,10 +94,9 @@ def _grade(course, student, lesson, limits, jail, releases, job: Record) -> None
     readable = _preflight(submitted, lesson, job, releases)
     if readable and holds.released(course, student, lesson):
         job.hold, job.hold_released = False, True
-    if readable:
-        _autograde(course, student, lesson, limits, jail, job)
+    checks = _autograde(course, student, lesson, limits, jail, job) if readable else {}
     gradebook.ensure_row(course, student, lesson, reset=not readable)
-    outcome.read(course, job)
+    outcome.read(course, job, checks, expected)
     _limit_output(course, job, limits)
 
 
@@ -154,7 +163,9 @@ def _locked_cell_changes(cells: list, release) -> list[str]:
     return changes
 
 
-def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool, job: Record):
+def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, jail: bool,
+               job: Record) -> dict[str, list[str]]:
+    """Run nbgrader on the submission; what each test cell's checks handed over, by grade id."""
     groups = cgroups.create(limits.memory_mb, limits.processes)  # the whole job, not each process
     try:
         with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets, \
@@ -163,6 +174,7 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
             env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
                    "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
                    "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", grading_execute.EVENTS: str(events),
+                   RECORD_ENV: "1",
                    cgroups.ENV: os.pathsep.join(map(str, groups))}
             args = ["autograde", lesson, "--student", student, "--force",
                     f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
@@ -176,7 +188,7 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
                 if "database is locked" not in text:
                     break
                 time.sleep(1 + attempt)  # another job was writing the gradebook
-            happened = json.loads(events.read_text()) if events.is_file() else {}
+            happened = json.loads(files.read_bytes(events, limit_mb=256)) if events.is_file() else {}
     finally:
         cgroups.remove(groups)
     skipped = happened.get("skipped_cells", [])
@@ -200,6 +212,8 @@ def _autograde(course: Path, student: str, lesson: str, limits: sandbox.Limits, 
             job.flags.append("restored from the source: " + line.split("] ", 1)[-1].strip())
         if "was missing from the submission" in line or "Missing grade cell" in line:
             job.flags.append("restored a deleted cell: " + line.split("] ", 1)[-1].strip())
+    checks = happened.get("checks", {})
+    return checks if isinstance(checks, dict) else {}
 
 
 def _run_limited(args: list[str], course: Path, env: dict, limits: sandbox.Limits):

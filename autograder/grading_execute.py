@@ -20,9 +20,14 @@ Student code can show such a value from inside a test (`sys.displayhook(1.0)`); 
 test cells never show one. So values shown by a test cell are removed before nbgrader scores it,
 and the grader is told.
 
-Which cells were skipped (and which test cells showed a value) is written, for the grader's
-record, to the JSON file named by LLMCOURSE_GRADING_EVENTS in nbgrader's own environment
-(outside the jail: the student's kernel cannot see or write it). nbgrader_config.py puts this
+**The checks' results leave the notebook.** Each test cell's checks hand the grader one
+data-only record (llmcourse/checks.py) as a display output of their own type. It is taken out of
+the cell here, before nbgrader or anyone reads the notebook, and kept under that cell's grade id:
+the grader (autograder/verdict.py) judges the cell from it, not from nbgrader's score.
+
+Which cells were skipped, which test cells showed a value and what each test cell's checks
+handed over are written, for the grader, to the JSON file named by LLMCOURSE_GRADING_EVENTS in
+nbgrader's own environment (outside the jail: the student's kernel cannot see or write it). nbgrader_config.py puts this
 class in place of nbgrader's Execute for `autograde`, and autograder/validate.py for `validate`.
 """
 
@@ -36,8 +41,28 @@ from traitlets import Integer
 
 from nbgrader.preprocessors import Execute
 
+from llmcourse.check_records import MIME
+
 EVENTS = "LLMCOURSE_GRADING_EVENTS"
 HEAVY = "heavy"  # the cell tag of demo and training cells
+RECORD_LIMIT = 16 * 2**20  # characters of one test cell's record; more is not read
+
+
+def take_records(cell) -> list[str]:
+    """The checks' records a cell's outputs hold (as JSON text), removed from the cell. Any cell
+    may show such an output; only a test cell's count, and the grader decides what they are worth."""
+    found, kept = [], []
+    for out in cell.get("outputs", []):
+        data = out.get("data", {}) if out.get("output_type") == "display_data" else {}
+        if MIME not in data:
+            kept.append(out)
+            continue
+        text = data[MIME]
+        text = "".join(text) if isinstance(text, list) else text
+        found.append(text[:RECORD_LIMIT + 1] if isinstance(text, str) else "")
+    if found:
+        cell.outputs = kept
+    return found
 
 
 def is_heavy(cell) -> bool:
@@ -57,7 +82,7 @@ class GradingExecute(Execute):
         original = copy.deepcopy(nb)
         self._skipped: dict[int, str] = {}
         while True:
-            self._running, self._shown_values = None, []
+            self._running, self._shown_values, self._checks = None, [], {}
             try:
                 result = super().preprocess(copy.deepcopy(original), resources, km)
                 break
@@ -87,6 +112,10 @@ class GradingExecute(Execute):
             cell.execution_count = None
             return cell, self.resources
         cell, resources = super().preprocess_cell(cell, resources, index)
+        records = take_records(cell)
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and grade_id:
+            self._checks[grade_id] = records
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and cell.get("cell_type") == "code":
             kept = [out for out in cell.outputs if out.get("output_type") != "execute_result"]
             if len(kept) < len(cell.outputs):
@@ -100,6 +129,7 @@ class GradingExecute(Execute):
             return
         events = {"skipped_cells": [{"index": i, "cell": why} for i, why in sorted(self._skipped.items())],
                   "shown_values": self._shown_values,
+                  "checks": getattr(self, "_checks", {}),
                   "gave_up": died_outside_a_cell or len(self._skipped) >= self.max_kernel_deaths}
         with open(path, "w") as f:
             json.dump(events, f)

@@ -1,19 +1,13 @@
-"""What of a test cell's output may reach a student's feedback page.
+"""What of a submission's own text may reach a student's feedback page.
 
-Everything a graded kernel prints is written by code the student controls: a function called
-from a test cell can read that cell's hidden checks and print them, plainly, in pieces or
-encoded. So feedback does not pass the output on; it keeps only lines in the shapes the checks
-print, and a check line only if its description is one the lesson's own test cells can print:
-
-- `exercise name:` headers and `  ✓ what` / `  ✗ what` lines, where `what` is one of the
-  descriptions read from the solution's test cells (`what=` literals and f-strings, the checks'
-  defaults);
-- the explanation under a failed *visible* check (at most a few short lines; a hidden check shows
-  only its description), `  all N checks passed` and `  note: ...` lines;
-- no line that carries a piece of a hidden test (any 16 characters of it, spaces ignored) or a
-  long unbroken run of letters and digits (an encoding).
-
-Other lines are counted, not shown ("[3 lines not shown: details of hidden checks, or other output]").
+Feedback is the grader's verdict (autograder/verdict.py), written in the lesson's own words: the
+exercise names and check descriptions read here from the solution's test cells. Some text still
+comes from the student's side: an f-string description's values, the reason a `true`/`raises`
+check gives, an error's first line. Code a student wrote can read the running test cell (hidden
+part included) and put it into such text, plainly, in pieces or encoded; so that text is shown
+only if it holds no piece of a hidden test (any 16 characters of it, spaces ignored, apart from
+the descriptions, which are the lesson's words) and no long unbroken run of letters and digits
+(an encoding).
 """
 
 import ast
@@ -25,7 +19,7 @@ import nbformat
 from .course import solution_notebook
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
-CHECK_METHODS = {"shape", "dtype", "close", "equal", "true", "raises", "avoids"}
+CHECK_METHODS = {"shape", "dtype", "close", "equal", "true", "raises", "avoids", "matches_solution"}
 # what the checks print when a call gives no `what=` (llmcourse/checks.py)
 DEFAULT_WHATS = {"shape": r"has shape (\(.{0,60}\))", "dtype": r"has dtype ([\w.]{1,40})",
                  "close": r"values match the reference", "equal": r"value is as expected",
@@ -51,6 +45,7 @@ class Vocabulary:
     def __init__(self, cells):
         self.headers: set[str] = set()
         self.whats: dict[str, list[tuple[re.Pattern, bool]]] = {}
+        self.descriptions: set[str] = set()
         hidden_text = []
         for cell in cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -58,7 +53,10 @@ class Vocabulary:
                 continue
             hidden_text += HIDDEN.findall(cell.source)
             self.whats[meta["grade_id"]] = self._descriptions(cell.source)
-        squeezed = _squeeze("".join(hidden_text))
+        hidden = "".join(hidden_text)
+        for description in self.descriptions:  # the lesson's own words, shown in every verdict
+            hidden = hidden.replace(description, " ")
+        squeezed = _squeeze(hidden)
         self.hidden = {squeezed[i:i + NGRAM] for i in range(len(squeezed) - NGRAM + 1)}
 
     def _descriptions(self, source: str) -> list[tuple[re.Pattern, bool]]:
@@ -82,6 +80,8 @@ class Vocabulary:
             position = POSITIONAL_WHAT.get(node.func.attr)
             if what is None and position is not None and len(node.args) > position:
                 what = node.args[position]
+            if isinstance(what, ast.Constant) and isinstance(what.value, str):
+                self.descriptions.add(what.value)
             for pattern in _patterns(what, node.func.attr, strings):
                 found.append((re.compile(pattern), hidden))
         return found
@@ -115,29 +115,6 @@ def _patterns(what, method: str, strings: list[str]) -> list[str]:
         return ["".join(re.escape(part.value) if isinstance(part, ast.Constant) else "(.{0,60}?)"
                         for part in what.values)]
     return [re.escape(s) for s in strings if len(s) >= 3]  # a name: one of the cell's strings
-
-
-def feedback_text(vocab: Vocabulary, grade_id: str, printed: str) -> str:
-    """The lines of a test cell's output that feedback may show."""
-    kept, dropped, why_left = [], 0, 0
-    for line in printed.splitlines():
-        check = re.fullmatch(r"  ([✓✗]) (.*)", line)
-        ok = False
-        if check:
-            ok, hidden = vocab.allows(grade_id, check[2])
-            why_left = WHY_LINES if ok and check[1] == "✗" and not hidden else 0
-        elif line.startswith("      ") and why_left:
-            ok, why_left = vocab.safe(line), why_left - 1
-        else:
-            ok = (line in vocab.headers or re.fullmatch(r"  all \d+ checks passed", line) is not None
-                  or (line.startswith("  note: ") and vocab.safe(line)))
-        if ok:
-            kept.append(line)
-        elif line.strip():
-            dropped += 1
-    if dropped:
-        kept.append(f"[{dropped} line{'s' * (dropped != 1)} not shown: details of hidden checks, or other output]")
-    return "\n".join(kept)
 
 
 def error_text(vocab: Vocabulary, ename: str, evalue: str) -> str:

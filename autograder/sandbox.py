@@ -27,6 +27,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmcourse.check_records import RECORD_ENV
+
 from . import cgroups
 from .course import REPO
 
@@ -119,7 +121,7 @@ JAIL_UID = 65534       # "nobody": the kernel's uid inside the jail, with no cap
 def kernel_env(connection_dir: Path) -> dict:
     """A clean environment: nothing from the grader's environment leaks in except these."""
     keep = ("LANG", "LC_ALL", "LLMCOURSE_MODE", "LLMCOURSE_DEVICE", "NBGRADER_EXECUTION",
-            "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "LLMCOURSE_IMDB")
+            "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "LLMCOURSE_IMDB", RECORD_ENV)
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(PATH=f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", HOME="/tmp", IPYTHONDIR="/tmp/ipython",
                TMPDIR="/tmp", MPLBACKEND="Agg", MPLCONFIGDIR="/tmp/mpl", PYTHONPATH=str(REPO),

@@ -96,7 +96,8 @@ PYTHON_BODY_MAGICS = {"time", "timeit", "capture", "prun"}  # %%time etc. run th
 IPYTHON_CALLS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
 GRADER_FILES = re.compile(r"gradebook|solutions/|autograded|submitted/|\.db\b|/work/|nbgrader")
 # what a test cell imports, so a test cell copied elsewhere to try it is not held
-ALLOWED_IMPORTS = {("llmcourse.checks", "exercise"), ("llmcourse.checks", "with_reference_parts")}
+ALLOWED_IMPORTS = {("llmcourse.checks", "exercise"), ("llmcourse.checks", "with_reference_parts"),
+                   ("llmcourse.checks", "seed_parameters")}
 _BUILTIN_NAMES = set(dir(builtins))
 
 

@@ -19,17 +19,29 @@ which Python code cannot patch, and compared with functions captured when this m
 first imported (the notebook's setup cell imports it before any student code runs). If the
 functions tests usually rely on, or IPython's error reporting, have been replaced, every check
 fails and says so.
+
+When graded, none of that decides a score. With LLMCOURSE_RECORD_CHECKS=1 (the grader's kernel
+and its trusted reference run) each block also hands the grader, as one data-only record (JSON:
+numbers, strings, lists), the values it looked at; the grader compares them, outside the
+student's process, with the values the reference solution gives for the same inputs
+(autograder/verdict.py). `check.matches_solution(value)` is a check whose expected value exists
+only there: hidden tests use it so that no expected value is ever computed in a student's kernel.
 """
 
 import builtins
+import json
 import math
+import os
+import random
 import sys
 import warnings
+import zlib
 
 import numpy as np
 import torch
 
 from . import mode
+from .check_records import MIME, RECORD_ENV
 
 # --- references captured at import, before any student code has run -----------------------
 _Tensor, _Parameter, _TensorBase = torch.Tensor, torch.nn.Parameter, torch._C.TensorBase
@@ -39,6 +51,10 @@ _isfinite, _abs, _subtract, _argmax = np.isfinite, np.abs, np.subtract, np.argma
 _array, _unravel = np.array, np.unravel_index
 _type, _len, _isinstance, _print, _repr = builtins.type, builtins.len, builtins.isinstance, builtins.print, builtins.repr
 _exact_scalars = (bool, int, float)
+_dumps = json.dumps
+
+_RECORDING = os.environ.get(RECORD_ENV) == "1"  # read once, before any student code runs
+MAX_VALUES = 200_000  # numbers one check may hand the grader
 
 # What the tests of other courses typically lean on; replacing any of these is tampering.
 _WATCHED = {
@@ -128,24 +144,124 @@ def _shape_of(value):
     return None
 
 
+# --- the comparisons: the same functions judge in the kernel and, on recorded data, in the grader --
+def _index(flat, shape) -> tuple:
+    return tuple(int(i) for i in _unravel(flat, shape)) if len(shape) else ()
+
+
+def compare_arrays(got: np.ndarray, want: np.ndarray, atol: float, rtol: float) -> tuple[bool, str]:
+    """(same shape and |got - want| <= atol + rtol * |want| everywhere, why not in words)."""
+    if got.shape != want.shape:
+        return False, f"expected shape {want.shape}, got {got.shape}"
+    bad_values = ~_isfinite(got) & _isfinite(want)
+    if bad_values.any():
+        where = _index(_argmax(bad_values), got.shape)
+        return False, (f"your result has {got[where]} at index {where} (expected {want[where]:.6g}): "
+                       "look for an overflow or a 0/0")
+    with np.errstate(invalid="ignore"):  # inf - inf
+        err = _array(_abs(_subtract(got, want)), dtype=np.float64)  # stays an array when 0-d
+    err[~_isfinite(want) & (got == want)] = 0.0  # matching infinities are fine
+    limit = atol + rtol * _abs(want)
+    over = err > limit
+    if not over.any():
+        return True, ""
+    where = _index(_argmax(err - limit), got.shape)
+    why = (f"at index {where} expected {want[where]:.6g}, got {got[where]:.6g} "
+           f"(max abs difference {err.max():.3g}, tolerance {atol:g})")
+    if got.size <= 12:
+        why += f"\n      expected {_fmt(want)}\n      got      {_fmt(got)}"
+    return False, why
+
+
+def same_plain(a, b) -> bool:
+    """Equality of plain values (None, bool, int, float, str, lists and tuples of them): types must
+    match, except that 3 == 3.0. Works on the values and on their recorded form alike."""
+    if _type(a) is not _type(b):
+        return (_type(a) in _exact_scalars and _type(b) in _exact_scalars
+                and bool not in (_type(a), _type(b)) and float(a) == float(b))
+    if _type(a) in (list, tuple):
+        return _len(a) == _len(b) and all(same_plain(x, y) for x, y in zip(a, b))
+    if _type(a) is dict:  # a recorded tuple or list: {"tuple": [...]}
+        return a.keys() == b.keys() and all(same_plain(a[k], b[k]) for k in a)
+    if _type(a) in (*_exact_scalars, str, type(None)):
+        return a == b  # builtin types: their __eq__ cannot be replaced
+    return False
+
+
+# --- what a check hands the grader: data only (JSON), never an object ------------------------
+def _array_data(value, name: str) -> dict:
+    """{"shape", "values"} of a number array, or {"unusable": why}."""
+    try:
+        a = _as_array(value, name)
+    except _Unusable as e:
+        return {"unusable": str(e)}
+    if a.size > MAX_VALUES:
+        return {"unusable": f"{name} has {a.size} numbers, more than the {MAX_VALUES} a check compares"}
+    return {"shape": list(a.shape), "values": a.ravel().tolist()}
+
+
+def _plain_data(value, depth: int = 0):
+    kind = _type(value)
+    if value is None or kind in (bool, int, float):
+        return value
+    if kind is str:
+        return value[:10_000]
+    if kind in (list, tuple) and depth < 20 and _len(value) <= MAX_VALUES:
+        return {kind.__name__: [_plain_data(v, depth + 1) for v in value]}
+    return {"unusable": f"a {kind.__name__}"}
+
+
+def array_from(data) -> np.ndarray:
+    """The array a check recorded (raises _Unusable, with the reason, for anything else)."""
+    if _type(data) is not dict or "values" not in data:
+        raise _Unusable(data.get("unusable", "no value") if _type(data) is dict else "no value")
+    return np.array(data["values"], dtype=np.float64).reshape(data["shape"])
+
+
+def judge(kind: str, value, expected, atol: float, rtol: float) -> tuple[bool, str]:
+    """Compare a recorded value with a recorded expected value as the check `kind` does: the
+    grader's verdict, outside the student's process."""
+    if kind == "close":
+        try:
+            want = array_from(expected)
+            got = array_from(value)
+        except (_Unusable, ValueError, TypeError) as e:
+            return False, str(e) if _type(e) is _Unusable else "the value could not be read"
+        return compare_arrays(got, want, atol, rtol)
+    ok = same_plain(value, expected)
+    return ok, "" if ok else f"expected {_short_repr(expected)}, got {_short_repr(value)}"
+
+
 class Checks:
     """The `check` object of an exercise block; each method records one check. Its attributes
     cannot be replaced (a test's verdict lives here)."""
 
-    __slots__ = ("name", "passed", "failed")
+    __slots__ = ("name", "passed", "failed", "later", "records")
 
     def __init__(self, name: str):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "passed", [])
         object.__setattr__(self, "failed", [])
+        object.__setattr__(self, "later", [])  # judged only by the grader (matches_solution)
+        object.__setattr__(self, "records", [])
 
     def __setattr__(self, name, value):
         raise AttributeError(f"the checks' {name!r} cannot be replaced")
 
     __delattr__ = __setattr__
 
-    def _record(self, ok: bool, what: str, why: str = ""):
-        if ok:
+    def _record(self, ok: bool | None, what: str, why: str = "", *, kind: str = "plain", value=None,
+                expected=True, atol: float = 0.0, rtol: float = 0.0, from_solution: bool = False):
+        """Print the check's line and keep it; `value` and `expected` are what the grader compares
+        (data, see _array_data and _plain_data), `ok` the verdict here (None: only the grader judges)."""
+        if _RECORDING:
+            self.records.append({"kind": kind, "what": what, "value": value, "expected": expected,
+                                 "atol": atol, "rtol": rtol, "ok": ok, "why": why[:500], "line": _line(),
+                                 "from_solution": from_solution})
+        if ok is None:
+            self.later.append(what)
+            _print(f"  · {what} (compared with the reference solution when graded)")
+        elif ok:
             self.passed.append(what)
             _print(f"  ✓ {what}")
         else:
@@ -158,53 +274,50 @@ class Checks:
         shape = tuple(shape)
         what = what or f"has shape {shape}"
         got = _shape_of(value)
+        data = dict(value=_plain_data(got), expected=_plain_data(shape))
         if got is None:
-            return self._record(False, what, f"expected a torch.Tensor, got a {_type(value).__name__}")
-        return self._record(got == shape, what, f"expected shape {shape}, got {got}")
+            return self._record(False, what, f"expected a torch.Tensor, got a {_type(value).__name__}", **data)
+        return self._record(got == shape, what, f"expected shape {shape}, got {got}", **data)
 
     def dtype(self, value, dtype, what: str | None = None) -> bool:
         what = what or f"has dtype {dtype}"
         kind = _type(value)
         if kind is not _Tensor and kind is not _Parameter:
-            return self._record(False, what, f"expected a torch.Tensor, got a {kind.__name__}")
+            return self._record(False, what, f"expected a torch.Tensor, got a {kind.__name__}",
+                                value=None, expected=str(dtype))
         got = _TensorBase.dtype.__get__(value)
-        return self._record(got == dtype, what, f"expected {dtype}, got {got}")
+        return self._record(got == dtype, what, f"expected {dtype}, got {got}", value=str(got), expected=str(dtype))
 
     def close(self, actual, expected, *, atol: float = 1e-6, rtol: float = 1e-5,
               what: str = "values match the reference") -> bool:
         """Same shape and |actual - expected| <= atol + rtol * |expected| everywhere."""
+        data = dict(kind="close", value=_array_data(actual, "your result") if _RECORDING else None,
+                    expected=_array_data(expected, "the reference") if _RECORDING else None, atol=atol, rtol=rtol)
         try:
             got, want = _as_array(actual, "your result"), _as_array(expected, "the reference")
         except _Unusable as e:
-            return self._record(False, what, str(e))
-        if got.shape != want.shape:
-            return self._record(False, what, f"expected shape {want.shape}, got {got.shape}")
-        bad_values = ~_isfinite(got) & _isfinite(want)
-        if bad_values.any():
-            where = _unravel(_argmax(bad_values), got.shape) if got.ndim else ()
-            return self._record(False, what, f"your result has {got[where]} at index {where} "
-                                f"(expected {want[where]:.6g}): look for an overflow or a 0/0")
-        with np.errstate(invalid="ignore"):  # inf - inf
-            err = _array(_abs(_subtract(got, want)), dtype=np.float64)  # stays an array when 0-d
-        err[~_isfinite(want) & (got == want)] = 0.0  # matching infinities are fine
-        limit = atol + rtol * _abs(want)
-        over = err > limit
-        if not over.any():
-            return self._record(True, what)
-        where = _unravel(_argmax(err - limit), got.shape) if got.ndim else ()
-        why = (f"at index {where} expected {want[where]:.6g}, got {got[where]:.6g} "
-               f"(max abs difference {err.max():.3g}, tolerance {atol:g})")
-        if got.size <= 12:
-            why += f"\n      expected {_fmt(want)}\n      got      {_fmt(got)}"
-        return self._record(False, what, why)
+            return self._record(False, what, str(e), **data)
+        ok, why = compare_arrays(got, want, atol, rtol)
+        return self._record(ok, what, why, **data)
 
     def equal(self, actual, expected, what: str = "value is as expected") -> bool:
         """Exact equality of plain Python values (int, str, bool, tuples/lists of them) or of
         tensors / arrays element-wise."""
         if _shape_of(expected) is not None or _shape_of(actual) is not None:
             return self.close(actual, expected, atol=0.0, rtol=0.0, what=what)
-        ok = _plain_equal(actual, expected)
-        return self._record(ok, what, f"expected {_repr(expected)}, got {_short_repr(actual)}")
+        ok = same_plain(actual, expected)
+        return self._record(ok, what, f"expected {_repr(expected)}, got {_short_repr(actual)}",
+                            value=_plain_data(actual), expected=_plain_data(expected))
+
+    def matches_solution(self, value, *, atol: float = 1e-6, rtol: float = 1e-5, what: str) -> None:
+        """`value` (a tensor, array, number, or plain value) equals what the reference solution
+        gives for the same inputs: within atol + rtol * |expected| for numbers, exactly for plain
+        values. The expected value is never in the notebook: the grader computes it from the
+        solution, so this check is judged only when graded (hidden tests use it)."""
+        numeric = _shape_of(value) is not None or _type(value) in (float, int)
+        data = _array_data(value, "your result") if numeric else _plain_data(value)
+        self._record(None, what, kind="close" if numeric else "plain", value=data, expected=data,
+                     atol=atol, rtol=rtol, from_solution=True)
 
     def true(self, condition, what: str, why_not: str = "") -> bool:
         """condition is exactly True (a Python bool or a one-element bool tensor)."""
@@ -217,8 +330,8 @@ class Checks:
         elif kind is not bool:
             condition = None
         if condition is None:
-            return self._record(False, what, f"expected True or False, got a {kind.__name__}")
-        return self._record(condition is True, what, why_not)
+            return self._record(False, what, f"expected True or False, got a {kind.__name__}", value=None)
+        return self._record(condition is True, what, why_not, value=condition)
 
     def raises(self, error, fn, *args, what: str | None = None, **kwargs) -> bool:
         """fn(*args, **kwargs) raises `error` (an exception class or a tuple of them)."""
@@ -227,12 +340,12 @@ class Checks:
         try:
             fn(*args, **kwargs)
         except error:
-            return self._record(True, what)
+            return self._record(True, what, value=True)
         except NotImplementedError:
             raise
         except Exception as e:  # a different error
-            return self._record(False, what, f"expected {names}, got {_type(e).__name__}: {e}")
-        return self._record(False, what, f"expected {names}, but nothing was raised")
+            return self._record(False, what, f"expected {names}, got {_type(e).__name__}: {e}", value=False)
+        return self._record(False, what, f"expected {names}, but nothing was raised", value=False)
 
     def avoids(self, forbidden, fn, *args, what: str | None = None, **kwargs) -> bool:
         """fn(*args, **kwargs) runs without calling any of the named library functions, e.g.
@@ -249,11 +362,20 @@ class Checks:
             fn(*args, **kwargs)
         except _ForbiddenCall as e:
             return self._record(False, what, f"your code calls {e}; build it from the primitives "
-                                "the exercise names instead")
+                                "the exercise names instead", value=False)
         finally:
             for owner, attr, original in reversed(saved):
                 setattr(owner, attr, original)
-        return self._record(True, what)
+        return self._record(True, what, value=True)
+
+
+def _line() -> int | None:
+    """The line of the test cell that made the check (the grader tells visible from hidden checks
+    by it, in its reference run)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return frame.f_lineno if frame is not None else None
 
 
 class _ForbiddenCall(Exception):
@@ -275,20 +397,39 @@ def _resolve(dotted: str):
     return obj
 
 
-def _plain_equal(a, b) -> bool:
-    if _type(a) is not _type(b):
-        # 3 == 3.0 is fine for plain numbers; anything else must match in type
-        return _type(a) in _exact_scalars and _type(b) in _exact_scalars and float(a) == float(b)
-    if _type(a) in (list, tuple):
-        return _len(a) == _len(b) and all(_plain_equal(x, y) for x, y in zip(a, b))
-    if _type(a) in (*_exact_scalars, str, type(None)):
-        return a == b  # builtin types: their __eq__ cannot be replaced
-    return False
-
-
 def _short_repr(value) -> str:
-    text = object.__repr__(value) if _type(value) not in (*_exact_scalars, str, list, tuple) else _repr(value)
+    text = object.__repr__(value) if _type(value) not in (*_exact_scalars, str, list, tuple, dict, type(None)) \
+        else _repr(value)
     return text if _len(text) < 200 else text[:200] + "..."
+
+
+def _publish(record: dict) -> None:
+    """Hand the block's record to the grader: one display output of its own type, which
+    autograder/grading_execute.py takes out of the notebook before anything is scored."""
+    from IPython.display import publish_display_data
+
+    publish_display_data({MIME: _dumps(record, allow_nan=True)})
+
+
+class _Seeded:
+    """Every test block starts from the same random state (seeded by its name), so the student's
+    run and the grader's reference run see the same inputs; the notebook's own state comes back
+    afterwards."""
+
+    def __init__(self, name: str):
+        self.seed = zlib.crc32(name.encode())
+
+    def __enter__(self):
+        self.saved = (torch.random.get_rng_state(), np.random.get_state(), random.getstate())
+        torch.manual_seed(self.seed)
+        np.random.seed(self.seed)
+        random.seed(self.seed)
+
+    def __exit__(self, *exc):
+        torch_state, np_state, py_state = self.saved
+        torch.random.set_rng_state(torch_state)
+        np.random.set_state(np_state)
+        random.setstate(py_state)
 
 
 class exercise:
@@ -296,6 +437,7 @@ class exercise:
 
     def __init__(self, name: str):
         self.checks = Checks(name)
+        self._seeded = _Seeded(name)
         # nbgrader fails a test cell that writes to stderr, so a harmless library warning raised
         # while checking would cost points: warnings are collected and printed as notes instead.
         self._warnings = warnings.catch_warnings(record=True)
@@ -306,13 +448,18 @@ class exercise:
         self._caught = self._warnings.__enter__()
         warnings.simplefilter("always")
         mode._checks_running += 1
+        self._seeded.__enter__()
         return self.checks
 
     def __exit__(self, kind, error, tb):
         c = self.checks
         if hasattr(self, "_caught"):  # (not when __enter__ itself was replaced: refused below)
+            self._seeded.__exit__()
             mode._checks_running -= 1
             self._warnings.__exit__(None, None, None)
+        if _RECORDING:
+            _publish({"exercise": c.name, "checks": c.records,
+                      "error": None if kind is None else {"type": kind.__name__, "message": str(error)[:500]}})
         _refuse_if_tampered()  # the code these checks called may have replaced something
         for w in {str(w.message): w for w in self._caught}.values():
             _print(f"  note: {w.category.__name__}: {w.message}")
@@ -327,7 +474,8 @@ class exercise:
             raise AssertionError(
                 f"{c.name}: {_len(c.failed)} of {total} checks failed:\n"
                 + "\n".join(f" - {f}" for f in c.failed))
-        _print(f"  all {total} checks passed")
+        later = f" ({_len(c.later)} more judged by the grader)" if c.later else ""
+        _print(f"  all {total} checks passed{later}")
         return False
 
 
@@ -344,6 +492,19 @@ def _refuse_if_tampered():
 
 
 _OWN = {cls: dict(vars(cls)) for cls in (Checks, exercise)}  # as defined, before any student code
+
+
+# --- the same weights for the student's module and the solution's ------------------------------
+def seed_parameters(module: torch.nn.Module, seed: int = 0, scale: float = 0.5) -> torch.nn.Module:
+    """Give every parameter of `module` values drawn from a generator seeded by `seed` and the
+    parameter's name (normal, times `scale`). Two modules whose parameters have the same names and
+    shapes then hold the same weights, whatever order their __init__ created them in: so a test
+    can compare a student's module with the solution's by value."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            g = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
+            p.copy_(torch.randn(p.shape, generator=g) * scale)
+    return module
 
 
 # --- one mistake costs one exercise -----------------------------------------------------------

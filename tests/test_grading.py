@@ -155,6 +155,36 @@ def softmax(x):
     e = (x - x.max(dim=-1, keepdim=True).values).exp()
     return e / e.sum(dim=-1, keepdim=True)
 '''
+# The checks patched under a name built at run time (no import the scan can read): the check
+# methods then record nothing, and the kernel prints its own success line
+RUNTIME_NAME_PATCH = '''import torch
+m = __import__("llmcourse.c" + "hecks", fromlist=["x"])
+for name in ("close", "shape", "dtype", "true", "avoids", "matches_solution"):
+    setattr(getattr(m, "Che" + "cks"), name, lambda self, *a, what="ok", **k: self.passed.append(what))
+def softmax(x):
+    return x
+'''
+# Every later test cell rewritten, before it runs, into a print of the success line
+INPUT_TRANSFORMER = '''import torch
+def softmax(x):
+    return x
+shell = globals()["get_" + "ipython"]()
+getattr(shell, "input_transformers_" + "post").append(lambda lines: ["print('  all 8 checks passed')\\n"])
+'''
+# The function hands the grader a record of its own (every check "passed", its wrong values) and
+# stops the real one from being sent
+FORGED_RECORD = '''import json, sys, torch
+def softmax(x):
+    m = sys.modules["llmcourse." + "checks"]
+    setattr(m, "_pub" + "lish", lambda record: None)
+    fake = {"exercise": "x", "error": None, "checks": [
+        {"kind": "close", "what": "w", "value": {"shape": list(x.shape), "values": x.ravel().tolist()},
+         "expected": {"shape": list(x.shape), "values": x.ravel().tolist()}, "atol": 1, "rtol": 1,
+         "ok": True, "why": "", "line": 1, "from_solution": False}] * 8}
+    getattr(__import__("IPython.display", fromlist=["x"]), "publish_display_data")(
+        {"text/vnd.llmcourse.checks+json": json.dumps(fake)})
+    return x
+'''
 PATCH_CHECKS = '''import llmcourse.checks as c
 for name in ("close", "shape", "dtype", "equal", "true", "avoids", "raises"):
     setattr(c.Checks, name, lambda self, *a, what="ok", **k: self._record(True, what))
@@ -227,6 +257,9 @@ def graded(tmp_path_factory, listener):
         "partial-credit": submission(course, PARTIAL_CREDIT),
         "leak-hidden-tests": submission(course, LEAK_HIDDEN),
         "sysmodules-swap": submission(course, FAKE_CHECKS + WRONG),
+        "runtime-name-patch": submission(course, RUNTIME_NAME_PATCH),
+        "input-transformer": submission(course, INPUT_TRANSFORMER),
+        "forged-record": submission(course, FORGED_RECORD),
         "malformed-json": b'{"cells": [ {"cell_type": "code", "source": "',
         "wrong-nbformat": json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
     }
@@ -467,12 +500,30 @@ def test_feedback_carries_no_piece_of_a_hidden_test(graded):
     assert not [page[i:i + messages.NGRAM] for i in range(len(page) - messages.NGRAM + 1)
                 if page[i:i + messages.NGRAM] in hidden]
     assert not re.search(r"[A-Za-z0-9+/=]{32,}", page), "an encoded blob reached the page"
-    assert "not shown: details of hidden checks, or other output]" in text
+    for test in job.tests:  # the verdict in the checks' shapes; nothing the kernel printed
+        assert all(re.fullmatch(r"[^\n]+:|  [✓✗] .+|  all \d+ checks passed", line)
+                   for line in test["message"].splitlines()), test["message"]
 
 
 def test_sys_modules_swap_earns_nothing(graded):
     job, _ = check(graded, "sysmodules-swap", 0)
     assert any("sys.modules" in f for f in job.flags)
+
+
+@pytest.mark.parametrize("student", ["runtime-name-patch", "input-transformer", "forged-record",
+                                     "partial-credit", "patch-check-object"])
+def test_what_the_kernel_claims_earns_nothing(graded, student):
+    """Whatever the kernel prints, shows or hands over about itself, a wrong softmax scores 0:
+    the grader compares its values with the solution's, outside the student's process."""
+    job, _ = check(graded, student, 0)
+    assert job.raw_score == 0, job.tests
+
+
+def test_a_kernel_claiming_a_pass_is_flagged(graded):
+    """The input transformer made every test cell print success without raising: nbgrader's own
+    reading gave full points, the values gave none; the instructor is told."""
+    job = graded[1]["input-transformer"]
+    assert any("the kernel reported a pass that its values do not support" in f for f in job.flags), job.flags
 
 
 @pytest.mark.parametrize("student", ["malformed-json", "wrong-nbformat"])

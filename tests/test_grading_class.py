@@ -105,9 +105,9 @@ def test_rewritten_answers_really_differ_from_the_solutions():
     assert nbformat.reads(classroom.jupyterlab_bytes(other).decode(), as_version=4).nbformat_minor == 5
 
 
-def test_feedback_shows_everything_the_checks_printed_for_honest_work(graded_class):
-    """Feedback keeps only the lines the lesson's checks can print (autograder/messages.py): for
-    honest submissions that must be every line, and a wrong answer's failed checks are named."""
+def test_feedback_names_every_check(graded_class):
+    """Feedback is the grader's verdict, one line a check (autograder/verdict.py): a passed test
+    lists every check as passed, and a wrong answer's failed checks are named."""
     import json
 
     course, rows = graded_class
@@ -116,8 +116,9 @@ def test_feedback_shows_everything_the_checks_printed_for_honest_work(graded_cla
         for test in record["tests"]:
             where = f"{r['student']} / {r['lesson']} / {test['grade_id']}"
             if test["status"] == "passed":  # (a failed hidden check's explanation is never shown)
-                assert "not shown]" not in test["message"], f"{where}: honest output dropped:\n{test['message']}"
-                assert "checks passed" in test["message"], where
+                lines = test["message"].splitlines()
+                assert "✗" not in test["message"] and lines[-1] == f"  all {len(lines) - 2} checks passed", \
+                    f"{where}:\n{test['message']}"
         if r["student"] == "s_2024_001":
             failed = [t for t in record["tests"] if t["status"] == "failed"]
             assert any("✗" in t["message"] for t in failed), f"{r['lesson']}: no failed check named"

@@ -26,3 +26,11 @@ MUTANTS = [
            "return weights / weights.sum(dim=-1, keepdim=True)",
            "return torch.softmax(x, dim=-1)"),
 ]
+
+EQUIVALENTS = [
+    Mutant("softmax", "amax, exp, and a multiplication by the reciprocal of the row sums",
+           "shifted = x - x.max(dim=-1, keepdim=True).values\n    weights = shifted.exp()\n"
+           "    return weights / weights.sum(dim=-1, keepdim=True)",
+           "e = torch.exp(x - torch.amax(x, dim=-1, keepdim=True))\n"
+           "    return e * (1.0 / torch.sum(e, dim=-1, keepdim=True))"),
+]

@@ -63,3 +63,24 @@ MUTANTS = [
     Mutant("masks", "squeezes the lengths (to accept [B, 1] too): a batch of one becomes a 0-d tensor",
            "lengths = torch.as_tensor(lengths)", "lengths = torch.as_tensor(lengths).squeeze()"),
 ]
+
+EQUIVALENTS = [
+    Mutant("attention", "einsum, the scale applied to q first, masked scores set to a large negative "
+           "number and fully masked rows zeroed by multiplying",
+           "d_k = q.shape[-1]\n    scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)\n"
+           "    if mask is not None:\n        scores = scores.masked_fill(~mask, float(\"-inf\"))\n"
+           "    weights = torch.softmax(scores, dim=-1)\n"
+           "    if mask is not None:  # rows with nothing to attend to: 0/0 = NaN -> 0\n"
+           "        weights = weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)\n"
+           "    return weights @ v, weights",
+           "scores = torch.einsum(\"...qd,...kd->...qk\", q / q.shape[-1] ** 0.5, k)\n"
+           "    if mask is not None:\n"
+           "        scores = torch.where(mask, scores, torch.full_like(scores, -1e30))\n"
+           "    weights = torch.softmax(scores, dim=-1)\n"
+           "    if mask is not None:\n"
+           "        weights = weights * mask.any(dim=-1, keepdim=True)\n"
+           "    return torch.einsum(\"...qk,...kd->...qd\", weights, v), weights"),
+    Mutant("similarity", "einsum for both products",
+           "scores = X @ X.transpose(-2, -1) / temperature",
+           "scores = torch.einsum(\"...id,...jd->...ij\", X, X) / temperature"),
+]

@@ -1,0 +1,98 @@
+"""The expected side of every check: the reference solution's own values, from a trusted run.
+
+The solution notebook is executed once per lesson (heavy cells skipped, as grading runs a
+submission), outside any jail, with the checks recording. Every test block's record (the values
+each check looked at, its tolerance, the line of the test cell it came from) is kept, with what
+the grader needs to judge a student's record against it (autograder/verdict.py):
+
+    {"lesson", "key", "expected_from", "cells": {grade_id: {"record": ..., "hidden_from": line,
+                                                             "points": float}}}
+
+It is cached under a key made of the solution notebook and the llmcourse package (the code the
+test cells call), so a class costs one trusted run per lesson, and it lives only on the
+instructor's side: nothing of it enters a student's kernel.
+
+`expected_from` is the lesson's choice (solution notebook metadata `llmcourse.expected_from`):
+"solution" judges every check against the reference's expected value; "test cell" (the default,
+for lessons whose hidden tests still compute their expected values in the test cell from the
+student's own objects) against the expected value the test cell computed in the student's kernel.
+A `matches_solution` check is always judged against the reference.
+"""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import nbformat
+
+from llmcourse.check_records import RECORD_ENV
+
+from .course import REPO, solution_notebook
+from .execute import execute
+from .grading_execute import take_records
+
+EXPECTED_FROM = ("solution", "test cell")
+
+
+class ReferenceFailed(Exception):
+    """The solution does not pass its own tests: nothing can be graded against it."""
+
+
+def key(lesson: str) -> str:
+    digest = hashlib.sha256(solution_notebook(lesson).read_bytes())
+    for path in sorted((REPO / "llmcourse").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load(lesson: str, folder: Path) -> dict:
+    """The lesson's reference from folder/<lesson>.json, made (a few seconds to a minute) when it
+    is missing or stale."""
+    path = Path(folder) / f"{lesson}.json"
+    if path.is_file():
+        cached = json.loads(path.read_text())
+        if cached.get("key") == key(lesson):
+            return cached
+    made = make(lesson)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")  # two graders making it at once: one wins whole
+    partial.write_text(json.dumps(made, allow_nan=True))
+    partial.replace(path)
+    return made
+
+
+def make(lesson: str) -> dict:
+    source = nbformat.read(solution_notebook(lesson), as_version=4)
+    expected_from = source.metadata.get("llmcourse", {}).get("expected_from", "test cell")
+    if expected_from not in EXPECTED_FROM:
+        raise ReferenceFailed(f"{lesson}: metadata llmcourse.expected_from is {expected_from!r}, "
+                              f"not one of {EXPECTED_FROM}")
+    run = execute(solution_notebook(lesson), allow_errors=True, timeout=600, as_grading=True,
+                  env={RECORD_ENV: "1", "OMP_NUM_THREADS": "1"})
+    cells, problems = {}, []
+    for cell in run.notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        gid = meta["grade_id"]
+        texts = take_records(cell)
+        if len(texts) != 1:
+            problems.append(f"{gid} handed over {len(texts)} records, not one (a test cell is one "
+                            "`with exercise(...)` block)")
+            continue
+        record = json.loads(texts[0])
+        wrong = [c["what"] for c in record["checks"] if c["ok"] is False]
+        if record["error"] or wrong:
+            problems.append(f"the solution fails {gid}: {record['error'] or wrong}")
+            continue
+        cells[gid] = {"record": record, "hidden_from": _hidden_from(cell.source),
+                      "points": float(meta.get("points", 0))}
+    if problems:
+        raise ReferenceFailed(f"{lesson}: " + "; ".join(problems))
+    return {"lesson": lesson, "key": key(lesson), "expected_from": expected_from, "cells": cells}
+
+
+def _hidden_from(source: str) -> int | None:
+    """The line of a test cell where its hidden checks begin (1-based), if it has any."""
+    return next((i + 1 for i, line in enumerate(source.splitlines()) if "### BEGIN HIDDEN TESTS" in line), None)
