@@ -1,5 +1,7 @@
-"""How long grading takes: N copies of the solutions graded as a class, with 1 worker and with
-one worker per core, through the same jailed path as `grade`. A benchmark, never a test.
+"""How long grading takes: N copies of the solutions graded as a class through the same jailed
+path as `grade` (with 1 worker and with one per core), against plain `nbgrader autograde` on the
+same submissions (one process, the ordinary python3 kernel: no jail, no limits, no scan, no
+reference, no verdict). A benchmark, never a test.
 
     python -m autograder bench-grading --students 30 --lessons 00_setup
 """
@@ -10,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .course import CourseFolder, solution_notebook
+from . import reference
+from .course import CourseFolder, nbgrader, solution_notebook
 from .grade import grade_all, prepare
 
 
@@ -22,11 +25,27 @@ def class_of(course: Path, lessons: list[str], students: int) -> None:
             shutil.copy(solution_notebook(lesson), notebook)
 
 
+def plain_nbgrader(root: Path, lessons: list[str], students: int) -> float:
+    """Seconds `nbgrader autograde` takes for the same class, lesson by lesson, as nbgrader alone
+    grades (the course's Execute step stays: it only skips heavy cells)."""
+    course = prepare(root, lessons)
+    class_of(course, lessons, students)
+    start = time.perf_counter()
+    for lesson in lessons:
+        nbgrader("autograde", lesson, "--force", "--Execute.kernel_name=python3", "--Execute.timeout=600",
+                 course_dir=course, env={"OMP_NUM_THREADS": "1"})
+    return time.perf_counter() - start
+
+
 def run(lessons: list[str], students: int, worker_counts: list[int]) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         course = prepare(Path(tmp) / "course", lessons)
         class_of(course, lessons, students)
+        start = time.perf_counter()
+        for lesson in lessons:
+            reference.load(lesson, CourseFolder(course).references)
+        print(f"reference runs (once per lesson, then cached): {time.perf_counter() - start:.1f} s", flush=True)
         for workers in worker_counts:
             start = time.perf_counter()
             jobs = grade_all(course, lessons, workers=workers)
@@ -37,8 +56,16 @@ def run(lessons: list[str], students: int, worker_counts: list[int]) -> list[dic
             print(f"{students} student(s) x {len(lessons)} lesson(s), {workers} worker(s): {seconds:.1f} s "
                   f"({seconds / max(len(jobs), 1):.2f} s per notebook; {full}/{len(jobs)} full marks)",
                   flush=True)
-    if len(rows) > 1:
-        print(f"speed-up with {rows[-1]['workers']} workers: {rows[0]['seconds'] / rows[-1]['seconds']:.2f}x")
+        plain = plain_nbgrader(Path(tmp) / "plain", lessons, students)
+        one = next((r for r in rows if r["workers"] == 1), rows[0])
+        print(f"plain nbgrader autograde, same {len(lessons) * students} notebooks: {plain:.1f} s; "
+              f"the course's grading with {one['workers']} worker(s) costs {one['seconds'] / plain:.2f}x that",
+              flush=True)
+        rows.append(dict(workers="plain nbgrader", submissions=len(lessons) * students, seconds=round(plain, 1),
+                         per_submission_s=round(plain / max(len(lessons) * students, 1), 2), full_marks=None))
+    if len(worker_counts) > 1:
+        print(f"speed-up with {rows[len(worker_counts) - 1]['workers']} workers: "
+              f"{rows[0]['seconds'] / rows[len(worker_counts) - 1]['seconds']:.2f}x")
     return rows
 
 

@@ -86,6 +86,11 @@ def make(lesson: str) -> dict:
         if record["error"] or wrong:
             problems.append(f"the solution fails {gid}: {record['error'] or wrong}")
             continue
+        unusable = [f"{c['what']} ({c['expected']['unusable']})" for c in record["checks"]
+                    if isinstance(c["expected"], dict) and "unusable" in c["expected"]]
+        if unusable:
+            problems.append(f"{gid} has checks the grader cannot compare: {unusable}")
+            continue
         cells[gid] = {"record": record, "hidden_from": _hidden_from(cell.source),
                       "points": float(meta.get("points", 0))}
     if problems:

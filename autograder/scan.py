@@ -458,7 +458,8 @@ def scan_cells(cells: list, skip_sources: set[str] = frozenset()) -> list[Flag]:
     trees = {i: _parse(source) for i, source in code}
     parsed = [t for t in trees.values() if t is not None]
     aliases, defined = _imports_and_definitions(parsed)
-    checks_names = frozenset(_checks_names(parsed) - {"with_reference_parts"})  # that one has its own rule
+    # with_reference_parts has its own rule; seed_parameters only sets a module's weights
+    checks_names = frozenset(_checks_names(parsed) - {"with_reference_parts", "seed_parameters"})
     flags = []
     for index, source in code:
         if source.strip() in skip_sources:

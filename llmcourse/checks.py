@@ -310,11 +310,12 @@ class Checks:
                             value=_plain_data(actual), expected=_plain_data(expected))
 
     def matches_solution(self, value, *, atol: float = 1e-6, rtol: float = 1e-5, what: str) -> None:
-        """`value` (a tensor, array, number, or plain value) equals what the reference solution
-        gives for the same inputs: within atol + rtol * |expected| for numbers, exactly for plain
-        values. The expected value is never in the notebook: the grader computes it from the
-        solution, so this check is judged only when graded (hidden tests use it)."""
-        numeric = _shape_of(value) is not None or _type(value) in (float, int)
+        """`value` (a tensor, array, float, or plain value) equals what the reference solution
+        gives for the same inputs: within atol + rtol * |expected| for tensors, arrays and floats,
+        exactly for plain values (ints included: a count is right or wrong). The expected value is
+        never in the notebook: the grader computes it from the solution, so this check is judged
+        only when graded (hidden tests use it)."""
+        numeric = _shape_of(value) is not None or _type(value) is float
         data = _array_data(value, "your result") if numeric else _plain_data(value)
         self._record(None, what, kind="close" if numeric else "plain", value=data, expected=data,
                      atol=atol, rtol=rtol, from_solution=True)

@@ -64,6 +64,7 @@ def edit_points(nb):
 
 
 WRONG = "import torch\ndef softmax(x):\n    return x\n"
+UNSTABLE = "import torch\ndef softmax(x):\n    e = x.exp()\n    return e / e.sum(dim=-1, keepdim=True)\n"  # 1 of 3
 SYMLINKS = """import os
 for name, target in (("{lesson}.ipynb", "{victim}"), ("gradebook-link", "{gradebook}")):
     try:
@@ -214,6 +215,7 @@ def graded(tmp_path_factory, listener):
     attacks = {
         "good": submission(course, good),
         "blank": submission(course),
+        "honest-partial": submission(course, UNSTABLE),
         "read-solutions": submission(course, f"open({str(SOLUTIONS / LESSON / (LESSON + '.ipynb'))!r}).read()\n" + good),
         "read-other": submission(course, f"open({str(other)!r}).read()\n" + good),
         "write-gradebook": submission(course, "import sqlite3\n"
@@ -499,7 +501,7 @@ def test_feedback_carries_no_piece_of_a_hidden_test(graded):
     hidden = messages.vocabulary(LESSON).hidden
     assert not [page[i:i + messages.NGRAM] for i in range(len(page) - messages.NGRAM + 1)
                 if page[i:i + messages.NGRAM] in hidden]
-    assert not re.search(r"[A-Za-z0-9+/=]{32,}", page), "an encoded blob reached the page"
+    assert not re.search(r"[A-Za-z0-9+/=]{32,}", html.unescape(text)), "an encoded blob reached the page"
     for test in job.tests:  # the verdict in the checks' shapes; nothing the kernel printed
         assert all(re.fullmatch(r"[^\n]+:|  [✓✗] .+|  all \d+ checks passed", line)
                    for line in test["message"].splitlines()), test["message"]
@@ -530,6 +532,23 @@ def test_a_kernel_claiming_a_pass_is_flagged(graded):
 def test_malformed_notebook_gets_zero_and_a_reason(graded, student):
     job, text = check(graded, student, 0, status="malformed")
     assert "could not be graded" in text
+
+
+def test_honest_students_score_the_same_in_a_hostile_class_as_alone(graded, tmp_path):
+    """Graded beside every attack above, or alone in a course of their own: the same points for
+    the same tests."""
+    course, jobs = graded
+    alone = prepare(tmp_path / "alone", [LESSON])
+    honest = ("good", "honest-partial")
+    for student in honest:
+        target = alone / "submitted" / student / LESSON / f"{LESSON}.ipynb"
+        target.parent.mkdir(parents=True)
+        target.write_bytes((course / "submitted" / student / LESSON / f"{LESSON}.ipynb").read_bytes())
+    again = {j.student: j for j in grade_all(alone, [LESSON], LIMITS)}
+    for student in honest:
+        assert [(t["grade_id"], t["points"], t["status"]) for t in again[student].tests] == \
+            [(t["grade_id"], t["points"], t["status"]) for t in jobs[student].tests], student
+    assert again["good"].score == 3 and again["honest-partial"].score == 1
 
 
 def test_report_and_csv(graded):

@@ -147,3 +147,30 @@ def test_inputs_are_the_same_in_every_run_and_the_notebook_keeps_its_random_stat
             check.true(True, "ran")
     assert torch.equal(drawn[0], drawn[1])
     assert torch.equal(torch.rand(3), before)  # as if the blocks had never run
+
+
+@pytest.mark.parametrize("value", [
+    {"shape": [3], "values": ["a", "b", "c"]},
+    {"shape": [2, 2], "values": [1.0]},
+    {"shape": "x", "values": 5},
+    {"list": [{"list": [{"list": []}]}] * 3},
+    "nested " * 1000,
+    None,
+])
+def test_a_value_in_no_shape_a_check_makes_fails_that_check_only(monkeypatch, value):
+    ref = reference_of(record_of(monkeypatch, softmax_checks(good)))
+    record = json.loads(record_of(monkeypatch, softmax_checks(good)))
+    record["checks"][1]["value"] = value
+    found = verdict.judge_cell(ref, "t", [json.dumps(record)], VOCAB)
+    assert not found.passed and found.lines[1:3] == ["  ✓ shape", "  ✗ values"]
+
+
+def test_a_deeply_nested_value_does_not_stop_the_grader(monkeypatch):
+    ref = reference_of(record_of(monkeypatch, lambda c: c.equal([1, 2], [1, 2], what="list")))
+    record = json.loads(record_of(monkeypatch, lambda c: c.equal([1, 2], [1, 2], what="list")))
+    deep = {"list": [1, 2]}
+    for _ in range(400):
+        deep = {"list": [deep, 2]}
+    record["checks"][0]["value"] = deep
+    text = json.dumps(record)
+    assert not verdict.judge_cell(ref, "t", [text], VOCAB).passed

@@ -1,4 +1,5 @@
-"""Wrong answers to lesson 03's exercises that its tests must catch."""
+"""Wrong answers to lesson 03's exercises that its tests must catch (MUTANTS), and correct answers
+written another way that every test must pass (EQUIVALENTS)."""
 
 from mutation import Mutant
 
@@ -97,4 +98,86 @@ MUTANTS = [
            "return embeddings + L * block + extra_norm",
            "import llmcourse.models as m\n    model = (m.GPT if cfg.causal else m.Encoder)(cfg)\n"
            "    return sum(p.numel() for p in model.parameters())"),
+]
+
+LN_INIT = ("self.eps = eps\n"
+           "        self.weight = nn.Parameter(torch.ones(d_model))\n"
+           "        self.bias = nn.Parameter(torch.zeros(d_model))\n")
+LN_FORWARD = (MEAN_VAR + "\n        " + NORMALISE + "\n        return self.weight * x_hat + self.bias")
+FFN_INIT = ("self.up = nn.Linear(d_model, d_ff)\n"
+            "        self.down = nn.Linear(d_ff, d_model)\n"
+            "        self.drop = nn.Dropout(dropout)\n")
+BLOCK_INIT = ("self.attn = MultiHeadAttention(d_model, n_heads, dropout)\n"
+              "        self.norm1 = LayerNorm(d_model, eps)\n"
+              "        self.ffn = FeedForward(d_model, d_ff, dropout)\n"
+              "        self.norm2 = LayerNorm(d_model, eps)\n"
+              "        self.drop = nn.Dropout(dropout)\n")
+BLOCK_INIT_REVERSED = ("self.drop = nn.Dropout(dropout)\n"
+                       "        self.norm2 = LayerNorm(d_model, eps)\n"
+                       "        self.ffn = FeedForward(d_model, d_ff, dropout)\n"
+                       "        self.norm1 = LayerNorm(d_model, eps)\n"
+                       "        self.attn = MultiHeadAttention(d_model, n_heads, dropout)\n")
+
+
+EQUIVALENTS = [
+    # --- 3.1 LayerNorm
+    Mutant("layer_norm", "bias created before weight, eps last; torch.var with unbiased=False instead of a "
+           "mean of squares",
+           (LN_INIT + "\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        ### BEGIN SOLUTION\n"
+            "        # Statistics of each token's own features (the last dim); the biased variance, as torch.\n"
+            "        " + LN_FORWARD),
+           "self.bias = nn.Parameter(torch.zeros(d_model))\n"
+           "        self.weight = nn.Parameter(torch.ones(d_model))\n"
+           "        self.eps = eps\n"
+           "\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        ### BEGIN SOLUTION\n"
+           "        mu = x.mean(-1, keepdim=True)\n"
+           "        sigma2 = x.var(-1, keepdim=True, unbiased=False)\n"
+           "        return (x - mu) / (sigma2 + self.eps).sqrt() * self.weight + self.bias"),
+    Mutant("layer_norm", "torch.var_mean(correction=0), multiplication by rsqrt, addcmul for gain and bias",
+           LN_FORWARD,
+           "var, mean = torch.var_mean(x, dim=-1, keepdim=True, correction=0)\n"
+           "        return torch.addcmul(self.bias, self.weight, (x - mean) * torch.rsqrt(var + self.eps))"),
+    # --- 3.2 feed-forward
+    Mutant("feed_forward", "layers created in the opposite order; F.linear, GELU written with erf, F.dropout",
+           (FFN_INIT + "\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        ### BEGIN SOLUTION\n"
+            "        " + FFN),
+           "self.drop = nn.Dropout(dropout)\n"
+           "        self.down = nn.Linear(d_ff, d_model)\n"
+           "        self.up = nn.Linear(d_model, d_ff)\n"
+           "\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        ### BEGIN SOLUTION\n"
+           "        h = F.linear(x, self.up.weight, self.up.bias)\n"
+           "        h = 0.5 * h * (1.0 + torch.erf(h / 2 ** 0.5))\n"
+           "        return F.dropout(F.linear(h, self.down.weight, self.down.bias), self.drop.p, self.training)"),
+    # --- 3.3 encoder block
+    Mutant("encoder_block", "sub-modules created in the opposite order; keyword arguments, the residual sums "
+           "written the other way round, new names",
+           (BLOCK_INIT + "\n    def forward(self, x: torch.Tensor, mask=None):\n        ### BEGIN SOLUTION\n"
+            "        " + ENC_ATTN + "\n        " + ENC_BODY + "\n        return x, weights"),
+           BLOCK_INIT_REVERSED +
+           "\n    def forward(self, x: torch.Tensor, mask=None):\n        ### BEGIN SOLUTION\n"
+           "        attended, weights = self.attn(query=x, key=x, value=x, mask=mask)\n"
+           "        h = self.norm1(self.drop(attended) + x)\n"
+           "        out = self.norm2(self.ffn(h) + h)\n"
+           "        return out, weights"),
+    # --- 3.4 decoder block
+    Mutant("decoder_block", "sub-modules created in the opposite order; the causal mask from arange comparisons, "
+           "combined with logical_and, mask given by keyword",
+           (BLOCK_INIT + "\n    def forward(self, x: torch.Tensor, mask=None):\n        ### BEGIN SOLUTION\n"
+            "        T = x.shape[1]\n        " + CAUSAL + "  # j <= i\n"
+            "        if mask is not None:\n            " + COMBINE + "\n        " + DEC_BODY
+            + "\n        return x, weights"),
+           BLOCK_INIT_REVERSED +
+           "\n    def forward(self, x: torch.Tensor, mask=None):\n        ### BEGIN SOLUTION\n"
+           "        pos = torch.arange(x.size(1), device=x.device)\n"
+           "        allowed = pos[:, None] >= pos[None, :]\n"
+           "        if mask is not None:\n"
+           "            allowed = torch.logical_and(mask, allowed)\n"
+           "        n = self.norm1(x)\n"
+           "        a, weights = self.attn(n, n, n, mask=allowed)\n"
+           "        h = self.drop(a) + x\n"
+           "        return h + self.ffn(self.norm2(h)), weights"),
+    # --- 3.5 parameter count
+    Mutant("count_parameters", "the lesson's closed formula VD + T_max D + SD + L(4D^2 + 2DF + F + 9D) + 2D",
+           "return embeddings + L * block + extra_norm",
+           "return (V + cfg.max_len + cfg.n_segments + 2) * D + L * (4 * D * D + 2 * D * F_ + F_ + 9 * D)"),
 ]
