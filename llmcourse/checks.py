@@ -311,11 +311,11 @@ class Checks:
 
     def matches_solution(self, value, *, atol: float = 1e-6, rtol: float = 1e-5, what: str) -> None:
         """`value` (a tensor, array, float, or plain value) equals what the reference solution
-        gives for the same inputs: within atol + rtol * |expected| for tensors, arrays and floats,
-        exactly for plain values (ints included: a count is right or wrong). The expected value is
-        never in the notebook: the grader computes it from the solution, so this check is judged
-        only when graded (hidden tests use it)."""
-        numeric = _shape_of(value) is not None or _type(value) is float
+        gives for the same inputs: within atol + rtol * |expected| for tensors, arrays, floats and
+        lists of numbers holding a float; exactly for other plain values (ints included: a count
+        is right or wrong). The expected value is never in the notebook: the grader computes it
+        from the solution, so this check is judged only when graded (hidden tests use it)."""
+        numeric = _shape_of(value) is not None or _type(value) is float or _holds_float(value)
         data = _array_data(value, "your result") if numeric else _plain_data(value)
         self._record(None, what, kind="close" if numeric else "plain", value=data, expected=data,
                      atol=atol, rtol=rtol, from_solution=True)
@@ -368,6 +368,15 @@ class Checks:
             for owner, attr, original in reversed(saved):
                 setattr(owner, attr, original)
         return self._record(True, what, value=True)
+
+
+def _holds_float(value, depth: int = 0) -> bool:
+    """A list or tuple of numbers, one of them a float (compared within a tolerance)."""
+    if _type(value) not in (list, tuple) or depth > 20:
+        return False
+    kinds = [_type(v) for v in value]
+    return all(k in (int, float) or _holds_float(v, depth + 1) for k, v in zip(kinds, value)) \
+        and any(k is float or _holds_float(v, depth + 1) for k, v in zip(kinds, value))
 
 
 def _line() -> int | None:

@@ -174,3 +174,16 @@ def test_a_deeply_nested_value_does_not_stop_the_grader(monkeypatch):
     record["checks"][0]["value"] = deep
     text = json.dumps(record)
     assert not verdict.judge_cell(ref, "t", [text], VOCAB).passed
+
+
+def test_numbers_compare_within_the_tolerance_and_counts_exactly(monkeypatch):
+    def checks(loss, counts, count):
+        return lambda c: (c.matches_solution(loss, atol=1e-4, what="loss"),
+                          c.matches_solution(counts, what="counts"), c.matches_solution(count, what="count"))
+
+    ref = reference_of(record_of(monkeypatch, checks([0.5, 1.25], [3, 4], 7)))
+    close = record_of(monkeypatch, checks([0.50003, 1.25002], [3, 4], 7))
+    assert verdict.judge_cell(ref, "t", [close], VOCAB).passed
+    off_by_one = record_of(monkeypatch, checks([0.5, 1.25], [3, 5], 7))
+    assert not verdict.judge_cell(ref, "t", [off_by_one], VOCAB).passed
+    assert not verdict.judge_cell(ref, "t", [record_of(monkeypatch, checks([0.5, 1.25], [3, 4], 8))], VOCAB).passed

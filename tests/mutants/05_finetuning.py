@@ -79,3 +79,156 @@ MUTANTS = [
            "confidence, predicted = logits.float().softmax(dim=-1).max(dim=-1)",
            "confidence, predicted = logits.float().max(dim=-1)"),
 ]
+
+EQUIVALENTS = [
+    # collate
+    Mutant("collate", "pad_sequence for the ids, the mask from the lengths, labels without an explicit dtype",
+           "    longest = max(len(ex[\"input_ids\"]) for ex in examples)\n"
+           "    input_ids = torch.full((len(examples), longest), pad_id, dtype=torch.long)\n"
+           "    attention_mask = torch.zeros((len(examples), longest), dtype=torch.long)\n"
+           "    for i, ex in enumerate(examples):\n"
+           "        n = len(ex[\"input_ids\"])\n"
+           "        input_ids[i, :n] = torch.tensor(ex[\"input_ids\"], dtype=torch.long)\n"
+           "        attention_mask[i, :n] = 1\n"
+           "    " + LABELS + "\n",
+           "    from torch.nn.utils.rnn import pad_sequence\n"
+           "    rows = [torch.tensor(ex[\"input_ids\"], dtype=torch.long) for ex in examples]\n"
+           "    input_ids = pad_sequence(rows, batch_first=True, padding_value=pad_id)\n"
+           "    lengths = torch.tensor([len(r) for r in rows])\n"
+           "    attention_mask = (torch.arange(input_ids.shape[1])[None, :] < lengths[:, None]).long()\n"
+           "    labels = torch.tensor([int(ex[\"label\"]) for ex in examples])\n"),
+    Mutant("collate", "a loop that pads Python lists, one tensor made at the end of each",
+           "    longest = max(len(ex[\"input_ids\"]) for ex in examples)\n"
+           "    input_ids = torch.full((len(examples), longest), pad_id, dtype=torch.long)\n"
+           "    attention_mask = torch.zeros((len(examples), longest), dtype=torch.long)\n"
+           "    for i, ex in enumerate(examples):\n"
+           "        n = len(ex[\"input_ids\"])\n"
+           "        input_ids[i, :n] = torch.tensor(ex[\"input_ids\"], dtype=torch.long)\n"
+           "        attention_mask[i, :n] = 1\n"
+           "    " + LABELS + "\n",
+           "    longest = 0\n"
+           "    for ex in examples:\n"
+           "        longest = max(longest, len(ex[\"input_ids\"]))\n"
+           "    ids, mask, ys = [], [], []\n"
+           "    for ex in examples:\n"
+           "        missing = longest - len(ex[\"input_ids\"])\n"
+           "        ids.append(list(ex[\"input_ids\"]) + [pad_id] * missing)\n"
+           "        mask.append([1] * len(ex[\"input_ids\"]) + [0] * missing)\n"
+           "        ys.append(ex[\"label\"])\n"
+           "    input_ids = torch.tensor(ids, dtype=torch.long)\n"
+           "    attention_mask = torch.tensor(mask, dtype=torch.long)\n"
+           "    labels = torch.LongTensor(ys)\n"),
+    # classifier head
+    Mutant("classifier_head", "the linear layer created before the dropout, the pooling checked last",
+           "        if pooling not in (\"cls\", \"mean\"):\n"
+           "            raise ValueError(f\"pooling must be 'cls' or 'mean', got {pooling!r}\")\n"
+           "        self.pooling = pooling\n"
+           "        self.dropout = nn.Dropout(dropout)\n"
+           "        self.linear = nn.Linear(d_model, n_classes)\n",
+           "        self.linear = nn.Linear(in_features=d_model, out_features=n_classes)\n"
+           "        self.dropout = nn.Dropout(p=dropout)\n"
+           "        if pooling == \"cls\" or pooling == \"mean\":\n"
+           "            self.pooling = pooling\n"
+           "        else:\n"
+           "            raise ValueError(\"unknown pooling \" + str(pooling))\n"),
+    Mutant("classifier_head", "mean pooling as an einsum with normalised mask weights; [CLS] as hidden[:, 0, :]; "
+           "functional dropout with the module's p",
+           "        if self.pooling == \"cls\":\n"
+           "            pooled = hidden[:, 0]\n"
+           "        else:\n"
+           "            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)\n"
+           "            " + MEAN + "\n"
+           "        return self.linear(self.dropout(pooled))\n",
+           "        if self.pooling == \"mean\":\n"
+           "            weights = attention_mask.to(hidden.dtype)\n"
+           "            weights = weights / weights.sum(dim=1, keepdim=True).clamp(min=1)\n"
+           "            pooled = torch.einsum(\"bt,btd->bd\", weights, hidden)\n"
+           "        else:\n"
+           "            pooled = hidden[:, 0, :]\n"
+           "        pooled = torch.nn.functional.dropout(pooled, p=self.dropout.p, training=self.training)\n"
+           "        return self.linear(pooled)\n"),
+    # train_one_epoch
+    Mutant("train_one_epoch", "zero_grad(set_to_none=True) before the forward pass, a summed loss divided by "
+           "the batch size, the batch moved as a dict, the losses averaged as a tensor",
+           "    total, n_batches = 0.0, 0\n"
+           "    for batch in loader:\n"
+           "        input_ids = batch[\"input_ids\"].to(device)\n"
+           "        attention_mask = batch[\"attention_mask\"].to(device)\n"
+           "        labels = batch[\"labels\"].to(device)\n"
+           "        with autocast(device):\n"
+           "            logits = model(input_ids, attention_mask)\n"
+           "        loss = F.cross_entropy(logits.float(), labels)\n"
+           "        optimizer.zero_grad()\n"
+           "        loss.backward()\n"
+           "        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)\n"
+           "        optimizer.step()\n"
+           "        scheduler.step()\n"
+           "        total += loss.item()\n"
+           "        n_batches += 1\n"
+           "    return total / n_batches\n",
+           "    losses = []\n"
+           "    for batch in loader:\n"
+           "        batch = {name: t.to(device) for name, t in batch.items()}\n"
+           "        optimizer.zero_grad(set_to_none=True)\n"
+           "        with autocast(device):\n"
+           "            logits = model(batch[\"input_ids\"], batch[\"attention_mask\"])\n"
+           "        loss = F.cross_entropy(logits.float(), batch[\"labels\"], reduction=\"sum\") / len(batch[\"labels\"])\n"
+           "        losses.append(loss.detach())\n"
+           "        loss.backward()\n"
+           "        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=max_grad_norm)\n"
+           "        optimizer.step()\n"
+           "        scheduler.step()\n"
+           "    return torch.stack(losses).mean().item()\n"),
+    Mutant("train_one_epoch", "the gradient norm clipped by hand (no epsilon, only when it is over the limit)",
+           "        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)\n",
+           "        grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+           "        norm = torch.sqrt(sum((g.float() ** 2).sum() for g in grads))\n"
+           "        if norm > max_grad_norm:\n"
+           "            for g in grads:\n"
+           "                g.mul_(max_grad_norm / norm)\n"),
+    # evaluate
+    Mutant("evaluate", "counts accumulated batch by batch under torch.no_grad(), F1 from precision and recall "
+           "with guards, accuracy as correct / total",
+           "    with torch.inference_mode():\n"
+           "        for batch in loader:\n"
+           "            with autocast(device):\n"
+           "                logits = model(batch[\"input_ids\"].to(device), batch[\"attention_mask\"].to(device))\n"
+           "            all_logits.append(logits.float().cpu())\n"
+           "            all_labels.append(batch[\"labels\"].cpu())\n"
+           "    logits, labels = torch.cat(all_logits), torch.cat(all_labels)\n"
+           "    predicted = logits.argmax(dim=-1)\n"
+           "    accuracy = (predicted == labels).float().mean().item()\n"
+           + F1_COUNTS + "\n"
+           "    f1 = 2 * tp / (2 * tp + fp + fn) if tp > 0 else 0.0\n",
+           "    correct = total = tp = fp = fn = 0\n"
+           "    with torch.no_grad():\n"
+           "        for batch in loader:\n"
+           "            y = batch[\"labels\"].to(device)\n"
+           "            with autocast(device):\n"
+           "                out = model(batch[\"input_ids\"].to(device), batch[\"attention_mask\"].to(device))\n"
+           "            out = out.float()\n"
+           "            pred = out.argmax(dim=-1)\n"
+           "            correct += int((pred == y).sum())\n"
+           "            total += len(y)\n"
+           "            tp += int(((pred == 1) & (y == 1)).sum())\n"
+           "            fp += int(((pred == 1) & (y != 1)).sum())\n"
+           "            fn += int(((pred != 1) & (y == 1)).sum())\n"
+           "            all_logits.append(out.cpu())\n"
+           "            all_labels.append(y.cpu())\n"
+           "    logits, labels = torch.cat(all_logits, dim=0), torch.cat(all_labels, dim=0)\n"
+           "    accuracy = correct / total\n"
+           "    precision = tp / (tp + fp) if tp + fp > 0 else 0.0\n"
+           "    recall = tp / (tp + fn) if tp + fn > 0 else 0.0\n"
+           "    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0\n"),
+    # most_confident_mistakes
+    Mutant("most_confident_mistakes", "topk over the mistakes' probabilities of the predicted class (gather)",
+           "    confidence, predicted = logits.float().softmax(dim=-1).max(dim=-1)\n"
+           "    wrong = (predicted != labels).nonzero(as_tuple=True)[0]\n"
+           "    order = torch.argsort(confidence[wrong], descending=True, stable=True)\n"
+           "    return wrong[order[:k]]\n",
+           "    probs = torch.softmax(logits.float(), dim=1)\n"
+           "    predicted = probs.argmax(dim=1)\n"
+           "    confidence = probs.gather(1, predicted.unsqueeze(1)).squeeze(1)\n"
+           "    wrong = torch.where(predicted != labels)[0]\n"
+           "    return wrong[confidence[wrong].topk(min(k, len(wrong))).indices]\n"),
+]
