@@ -208,3 +208,154 @@ MUTANTS = [
            "return torch.multinomial(probs, 1, generator=generator).squeeze(-1)",
            "return torch.multinomial(probs, 1, generator=generator).squeeze()"),
 ]
+
+EQUIVALENTS = [
+    # --- 4.1 bigram perplexity
+    Mutant("bigram", "a dense V x V count table filled by index_put_ (accumulate), log-probabilities as a "
+           "difference of logs, float() of the result",
+           "# Count every pair (a, b) at once: encode it as the single integer a * V + b.\n"
+           "    pairs = train_ids[:-1] * vocab_size + train_ids[1:]\n"
+           "    counts = torch.bincount(pairs, minlength=vocab_size * vocab_size).view(vocab_size, vocab_size)\n"
+           "    counts = counts.double()\n"
+           "    row_totals = counts.sum(dim=1)\n"
+           "    # Only the probabilities the test stream needs: no V x V probability table.\n"
+           "    prev, nxt = test_ids[:-1], test_ids[1:]\n"
+           "    probs = (counts[prev, nxt] + k) / (row_totals[prev] + k * vocab_size)\n"
+           "    return math.exp(-probs.log().mean().item())\n",
+           "counts = torch.zeros(vocab_size, vocab_size, dtype=torch.float64)\n"
+           "    counts.index_put_((train_ids[:-1], train_ids[1:]), torch.ones(len(train_ids) - 1, dtype=torch.float64),\n"
+           "                      accumulate=True)\n"
+           "    row_totals = counts.sum(dim=1)\n"
+           "    prev, nxt = test_ids[:-1], test_ids[1:]\n"
+           "    log_probs = torch.log(counts[prev, nxt] + k) - torch.log(row_totals[prev] + k * vocab_size)\n"
+           "    return float(torch.exp(-log_probs.mean()))\n"),
+    # --- 4.2 causal-LM loss
+    Mutant("clm_loss", "log_softmax + gather, then the mean over the scored positions (no cross_entropy)",
+           "predictions = logits[:, :-1, :].float()  # the last position predicts nothing\n"
+           "    targets = labels[:, 1:]  # the first token is never a target\n"
+           "    return F.cross_entropy(predictions.reshape(-1, predictions.shape[-1]), targets.reshape(-1),\n"
+           "                           ignore_index=-100)",
+           "log_probs = torch.log_softmax(logits[:, :-1, :].float(), dim=-1)\n"
+           "    targets = labels[:, 1:]\n"
+           "    scored = targets != -100\n"
+           "    picked = log_probs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)\n"
+           "    return -picked[scored].mean()"),
+    # --- 4.3 MLM masking
+    Mutant("mlm_mask", "Hugging Face's collator: Bernoulli draws in another order (80% of the selected "
+           "-> [MASK], then half of the rest -> random), so other masks for the same seed",
+           "special = torch.as_tensor(list(special_ids), dtype=input_ids.dtype, device=input_ids.device)\n"
+           "    eligible = ~torch.isin(input_ids, special)\n"
+           "    selected = (torch.rand(input_ids.shape, generator=generator) < mlm_probability) & eligible\n"
+           "    labels = input_ids.masked_fill(~selected, -100)\n"
+           "    # One roll per token decides its fate: [0, 0.8) mask, [0.8, 0.9) random, [0.9, 1) keep.\n"
+           "    roll = torch.rand(input_ids.shape, generator=generator)\n"
+           "    to_mask = selected & (roll < 0.8)\n"
+           "    to_random = selected & (roll >= 0.8) & (roll < 0.9)\n"
+           "    random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator)\n"
+           "    inputs = input_ids.clone()\n"
+           "    inputs[to_mask] = mask_id\n"
+           "    inputs[to_random] = random_ids[to_random]\n"
+           "    return inputs, labels\n",
+           "special = torch.as_tensor(list(special_ids), dtype=input_ids.dtype)\n"
+           "    probability = torch.full(input_ids.shape, float(mlm_probability))\n"
+           "    probability[torch.isin(input_ids, special)] = 0.0\n"
+           "    selected = torch.bernoulli(probability, generator=generator).bool()\n"
+           "    labels = input_ids.clone()\n"
+           "    labels[~selected] = -100\n"
+           "    inputs = input_ids.clone()\n"
+           "    replaced = torch.bernoulli(torch.full(input_ids.shape, 0.8), generator=generator).bool() & selected\n"
+           "    inputs[replaced] = mask_id\n"
+           "    randomised = torch.bernoulli(torch.full(input_ids.shape, 0.5), generator=generator).bool() & selected & ~replaced\n"
+           "    inputs[randomised] = torch.randint(vocab_size, input_ids.shape, generator=generator)[randomised]\n"
+           "    return inputs, labels\n"),
+    # --- 4.4 NSP pairs
+    Mutant("nsp", "which examples are IsNext drawn with rng.sample, the NotNext sentence by an index into "
+           "the other documents' sentences: other pairs for the same seed",
+           "labels = [1] * (len(positions) // 2) + [0] * (len(positions) - len(positions) // 2)\n"
+           "    rng.shuffle(labels)\n"
+           "    examples = []\n"
+           "    for (d, i), label in zip(positions, labels):\n"
+           "        if label == 1:\n"
+           "            b = documents[d][i + 1]\n"
+           "        else:\n"
+           "            others = [s for e, doc in enumerate(documents) if e != d for s in doc]\n"
+           "            b = rng.choice(others)\n"
+           "        examples.append((documents[d][i], b, label))\n"
+           "    return examples\n",
+           "is_next = set(rng.sample(range(len(positions)), len(positions) // 2))\n"
+           "    examples = []\n"
+           "    for n, (d, i) in enumerate(positions):\n"
+           "        if n in is_next:\n"
+           "            examples.append((documents[d][i], documents[d][i + 1], 1))\n"
+           "        else:\n"
+           "            pool = [(e, j) for e, doc in enumerate(documents) if e != d for j in range(len(doc))]\n"
+           "            e, j = pool[rng.randrange(len(pool))]\n"
+           "            examples.append((documents[d][i], documents[e][j], 0))\n"
+           "    return examples\n"),
+    # --- 4.5 MyBERT
+    Mutant("assemble_bert", "submodules created in the reverse order (same names): other initial draws",
+           "self.token = nn.Embedding(cfg.vocab_size, cfg.d_model)\n"
+           "        self.position = nn.Embedding(cfg.max_len, cfg.d_model)\n"
+           "        self.segment = nn.Embedding(cfg.n_segments, cfg.d_model)\n"
+           "        self.emb_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n"
+           "        self.drop = nn.Dropout(cfg.dropout)\n"
+           "        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))\n"
+           "        self.transform = nn.Sequential(nn.Linear(cfg.d_model, cfg.d_model), nn.GELU(approximate=cfg.gelu),\n"
+           "                                       nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps))\n"
+           "        self.bias = nn.Parameter(torch.zeros(cfg.vocab_size))\n",
+           "self.bias = nn.Parameter(torch.zeros(cfg.vocab_size))\n"
+           "        self.transform = nn.Sequential(nn.Linear(cfg.d_model, cfg.d_model), nn.GELU(approximate=cfg.gelu),\n"
+           "                                       nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps))\n"
+           "        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))\n"
+           "        self.drop = nn.Dropout(cfg.dropout)\n"
+           "        self.emb_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n"
+           "        self.segment = nn.Embedding(cfg.n_segments, cfg.d_model)\n"
+           "        self.position = nn.Embedding(cfg.max_len, cfg.d_model)\n"
+           "        self.token = nn.Embedding(cfg.vocab_size, cfg.d_model)\n"),
+    Mutant("assemble_bert", "embeddings summed in another order, positions broadcast from a [1, T] tensor",
+           "h = self.token(input_ids) + self.position(positions) + self.segment(segments)",
+           "h = self.segment(segments) + self.position(positions[None, :]) + self.token(input_ids)"),
+    Mutant("assemble_bert", "the tied output layer as F.linear(x, token.weight, bias), every position "
+           "scored first and the rows picked after",
+           "scored = h if predict_at is None else h[predict_at]  # only the positions asked for\n"
+           "        logits = self.transform(scored) @ self.token.weight.T + self.bias",
+           "logits = F.linear(self.transform(h), self.token.weight, self.bias)\n"
+           "        if predict_at is not None:\n"
+           "            logits = logits[predict_at]"),
+    # --- 4.6 MyGPT
+    Mutant("assemble_gpt", "submodules created in the reverse order (same names): other initial draws",
+           "self.token = nn.Embedding(cfg.vocab_size, cfg.d_model)\n"
+           "        self.position = nn.Embedding(cfg.max_len, cfg.d_model)\n"
+           "        self.drop = nn.Dropout(cfg.dropout)\n"
+           "        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))\n"
+           "        self.final_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n",
+           "self.final_norm = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)\n"
+           "        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layers)])\n"
+           "        self.drop = nn.Dropout(cfg.dropout)\n"
+           "        self.position = nn.Embedding(cfg.max_len, cfg.d_model)\n"
+           "        self.token = nn.Embedding(cfg.vocab_size, cfg.d_model)\n"),
+    Mutant("assemble_gpt", "positions added first and broadcast from a [1, T] tensor",
+           "h = self.drop(self.token(input_ids) + self.position(torch.arange(T, device=input_ids.device)))",
+           "h = self.drop(self.position(torch.arange(T, device=input_ids.device)[None, :]) + self.token(input_ids))"),
+    Mutant("assemble_gpt", "the tied logits by F.linear instead of a matrix product",
+           "logits=h @ self.token.weight.T)", "logits=F.linear(h, self.token.weight))"),
+    # --- 4.7 sampling
+    Mutant("sampling", "top-k by scattering the k best into a tensor of -inf, top-p as Hugging Face "
+           "writes it (ascending sort, drop while the cumulative probability is <= 1 - p), softmax by torch.softmax",
+           "kth_best = scores.topk(min(top_k, scores.shape[-1]), dim=-1).values[:, -1:]\n"
+           "        scores = scores.masked_fill(scores < kth_best, float(\"-inf\"))\n"
+           "    if top_p is not None:\n"
+           "        sorted_scores, order = scores.sort(dim=-1, descending=True)\n"
+           "        probs = sorted_scores.softmax(dim=-1)\n"
+           "        mass_before = probs.cumsum(dim=-1) - probs  # probability of the tokens ranked above\n"
+           "        drop_sorted = mass_before >= top_p\n"
+           "        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)  # back to vocab order\n",
+           "best, where = scores.topk(min(top_k, scores.shape[-1]), dim=-1)\n"
+           "        scores = torch.full_like(scores, float(\"-inf\")).scatter(-1, where, best)\n"
+           "    if top_p is not None:\n"
+           "        ascending, order = torch.sort(scores, dim=-1)\n"
+           "        cumulative = torch.softmax(ascending, dim=-1).cumsum(dim=-1)\n"
+           "        drop_sorted = cumulative <= 1 - top_p\n"
+           "        drop_sorted[:, -1] = False  # the most probable token always stays\n"
+           "        drop = drop_sorted.scatter(-1, order, drop_sorted)\n"),
+]
