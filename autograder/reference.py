@@ -5,18 +5,11 @@ submission), outside any jail, with the checks recording. Every test block's rec
 each check looked at, its tolerance, the line of the test cell it came from) is kept, with what
 the grader needs to judge a student's record against it (autograder/verdict.py):
 
-    {"lesson", "key", "expected_from", "cells": {grade_id: {"record": ..., "hidden_from": line,
-                                                             "points": float}}}
+    {"lesson", "key", "cells": {grade_id: {"record": ..., "hidden_from": line, "points": float}}}
 
 It is cached under a key made of the solution notebook and the llmcourse package (the code the
 test cells call), so a class costs one trusted run per lesson, and it lives only on the
 instructor's side: nothing of it enters a student's kernel.
-
-`expected_from` is the lesson's choice (solution notebook metadata `llmcourse.expected_from`):
-"solution" judges every check against the reference's expected value; "test cell" (the default,
-for lessons whose hidden tests still compute their expected values in the test cell from the
-student's own objects) against the expected value the test cell computed in the student's kernel.
-A `matches_solution` check is always judged against the reference.
 """
 
 import hashlib
@@ -24,15 +17,11 @@ import json
 import os
 from pathlib import Path
 
-import nbformat
-
 from llmcourse.check_records import RECORD_ENV
 
 from .course import REPO, solution_notebook
 from .execute import execute
 from .grading_execute import take_records
-
-EXPECTED_FROM = ("solution", "test cell")
 
 
 class ReferenceFailed(Exception):
@@ -63,11 +52,6 @@ def load(lesson: str, folder: Path) -> dict:
 
 
 def make(lesson: str) -> dict:
-    source = nbformat.read(solution_notebook(lesson), as_version=4)
-    expected_from = source.metadata.get("llmcourse", {}).get("expected_from", "test cell")
-    if expected_from not in EXPECTED_FROM:
-        raise ReferenceFailed(f"{lesson}: metadata llmcourse.expected_from is {expected_from!r}, "
-                              f"not one of {EXPECTED_FROM}")
     run = execute(solution_notebook(lesson), allow_errors=True, timeout=600, as_grading=True,
                   env={RECORD_ENV: "1", "OMP_NUM_THREADS": "1"})
     cells, problems = {}, []
@@ -95,7 +79,7 @@ def make(lesson: str) -> dict:
                       "points": float(meta.get("points", 0))}
     if problems:
         raise ReferenceFailed(f"{lesson}: " + "; ".join(problems))
-    return {"lesson": lesson, "key": key(lesson), "expected_from": expected_from, "cells": cells}
+    return {"lesson": lesson, "key": key(lesson), "cells": cells}
 
 
 def _hidden_from(source: str) -> int | None:

@@ -1,10 +1,10 @@
 """The grader's verdict on one test cell: from values alone, outside the student's process.
 
 The student's kernel only hands over values (the record of the cell's `exercise` block, taken
-out of the notebook by autograder/grading_execute.py); nothing it prints, shows or concludes is
-consulted. Check by check, in the order the reference run made them (autograder/reference.py),
-the student's value is compared with the expected value, with the reference's kind and
-tolerance, by the same function the checks use in the kernel (llmcourse.checks.judge). A test
+out of the notebook by autograder/grading_execute.py); nothing it prints, shows, concludes or
+computes as an expected value is consulted. Check by check, in the order the reference run made
+them (autograder/reference.py), the student's value is compared with the reference's expected
+value, with the reference's kind and tolerance, by the same function the checks use in the kernel (llmcourse.checks.judge). A test
 cell passes when every check of the reference passed and the block raised nothing.
 
 Its feedback is written here too, in the checks' own shapes, from the lesson's descriptions:
@@ -56,10 +56,8 @@ def judge_cell(reference: dict, grade_id: str, texts: list[str], vocab: messages
     for i, (want, mine) in enumerate(zip(expected_record["checks"], theirs)):
         hidden = hidden_from is not None and (want.get("line") or 0) > hidden_from
         what = _what(vocab, grade_id, want["what"], mine.get("what"))
-        against_solution = reference["expected_from"] == "solution" or want.get("from_solution")
-        expected = want["expected"] if against_solution else mine.get("expected")
         try:
-            ok, why = judge(want["kind"], mine.get("value"), expected, float(want["atol"]), float(want["rtol"]))
+            ok, why = judge(want["kind"], mine.get("value"), want["expected"], float(want["atol"]), float(want["rtol"]))
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):  # a value in no shape a check makes
             ok, why = False, "the value could not be compared"
         all_ok &= ok

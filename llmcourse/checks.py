@@ -251,13 +251,12 @@ class Checks:
     __delattr__ = __setattr__
 
     def _record(self, ok: bool | None, what: str, why: str = "", *, kind: str = "plain", value=None,
-                expected=True, atol: float = 0.0, rtol: float = 0.0, from_solution: bool = False):
+                expected=True, atol: float = 0.0, rtol: float = 0.0):
         """Print the check's line and keep it; `value` and `expected` are what the grader compares
         (data, see _array_data and _plain_data), `ok` the verdict here (None: only the grader judges)."""
         if _RECORDING:
             self.records.append({"kind": kind, "what": what, "value": value, "expected": expected,
-                                 "atol": atol, "rtol": rtol, "ok": ok, "why": why[:500], "line": _line(),
-                                 "from_solution": from_solution})
+                                 "atol": atol, "rtol": rtol, "ok": ok, "why": why[:500], "line": _line()})
         if ok is None:
             self.later.append(what)
             _print(f"  · {what} (compared with the reference solution when graded)")
@@ -318,7 +317,7 @@ class Checks:
         numeric = _shape_of(value) is not None or _type(value) is float or _holds_float(value)
         data = _array_data(value, "your result") if numeric else _plain_data(value)
         self._record(None, what, kind="close" if numeric else "plain", value=data, expected=data,
-                     atol=atol, rtol=rtol, from_solution=True)
+                     atol=atol, rtol=rtol)
 
     def true(self, condition, what: str, why_not: str = "") -> bool:
         """condition is exactly True (a Python bool or a one-element bool tensor)."""

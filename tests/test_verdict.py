@@ -27,9 +27,8 @@ def record_of(monkeypatch, body, name="demo") -> str:
     return text
 
 
-def reference_of(text: str, expected_from="solution", hidden_from=None) -> dict:
-    return {"expected_from": expected_from,
-            "cells": {"t": {"record": json.loads(text), "hidden_from": hidden_from, "points": 1.0}}}
+def reference_of(text: str, hidden_from=None) -> dict:
+    return {"cells": {"t": {"record": json.loads(text), "hidden_from": hidden_from, "points": 1.0}}}
 
 
 def softmax_checks(f):
@@ -54,17 +53,15 @@ def test_correct_values_pass_and_wrong_ones_fail(monkeypatch):
 
 
 def test_a_forged_expected_value_changes_nothing(monkeypatch):
-    """In the student's record a matches_solution check holds its own value as 'expected', and a
-    close check whatever the kernel computed: the grader reads the expected side from the
+    """The student's record holds, for each check, whatever the kernel computed as the expected
+    side (for matches_solution, its own value): the grader reads the expected side from the
     reference only."""
     ref = reference_of(record_of(monkeypatch, lambda c: c.close(torch.tensor([0.25]), [0.25], what="v")))
     forged = record_of(monkeypatch, lambda c: c.close(torch.tensor([0.5]), [0.5], what="v"))
     assert not verdict.judge_cell(ref, "t", [forged], VOCAB).passed
-    # ... unless the lesson judges checks against what its test cell computed in the kernel
-    assert verdict.judge_cell(reference_of(json.dumps(json.loads(forged)), "test cell"), "t", [forged], VOCAB).passed
-    # ... but never a matches_solution check
-    ref2 = reference_of(record_of(monkeypatch, lambda c: c.matches_solution(torch.tensor([0.25]), what="v")), "test cell")
+    ref2 = reference_of(record_of(monkeypatch, lambda c: c.matches_solution(torch.tensor([0.25]), what="v")))
     theirs = record_of(monkeypatch, lambda c: c.matches_solution(torch.tensor([0.5]), what="v"))
+    assert json.loads(theirs)["checks"][0]["expected"]["values"] == [0.5]
     assert not verdict.judge_cell(ref2, "t", [theirs], VOCAB).passed
 
 
