@@ -80,17 +80,20 @@ MUTANTS = [
            "confidence, predicted = logits.float().max(dim=-1)"),
 ]
 
+# the whole body of the solution's collate, replaced by each rewrite below
+COLLATE_BODY = ("    longest = max(len(ex[\"input_ids\"]) for ex in examples)\n"
+                "    input_ids = torch.full((len(examples), longest), pad_id, dtype=torch.long)\n"
+                "    attention_mask = torch.zeros((len(examples), longest), dtype=torch.long)\n"
+                "    for i, ex in enumerate(examples):\n"
+                "        n = len(ex[\"input_ids\"])\n"
+                "        input_ids[i, :n] = torch.tensor(ex[\"input_ids\"], dtype=torch.long)\n"
+                "        attention_mask[i, :n] = 1\n"
+                "    " + LABELS + "\n")
+
 EQUIVALENTS = [
     # collate
     Mutant("collate", "pad_sequence for the ids, the mask from the lengths, labels without an explicit dtype",
-           "    longest = max(len(ex[\"input_ids\"]) for ex in examples)\n"
-           "    input_ids = torch.full((len(examples), longest), pad_id, dtype=torch.long)\n"
-           "    attention_mask = torch.zeros((len(examples), longest), dtype=torch.long)\n"
-           "    for i, ex in enumerate(examples):\n"
-           "        n = len(ex[\"input_ids\"])\n"
-           "        input_ids[i, :n] = torch.tensor(ex[\"input_ids\"], dtype=torch.long)\n"
-           "        attention_mask[i, :n] = 1\n"
-           "    " + LABELS + "\n",
+           COLLATE_BODY,
            "    from torch.nn.utils.rnn import pad_sequence\n"
            "    rows = [torch.tensor(ex[\"input_ids\"], dtype=torch.long) for ex in examples]\n"
            "    input_ids = pad_sequence(rows, batch_first=True, padding_value=pad_id)\n"
@@ -98,14 +101,7 @@ EQUIVALENTS = [
            "    attention_mask = (torch.arange(input_ids.shape[1])[None, :] < lengths[:, None]).long()\n"
            "    labels = torch.tensor([int(ex[\"label\"]) for ex in examples])\n"),
     Mutant("collate", "a loop that pads Python lists, one tensor made at the end of each",
-           "    longest = max(len(ex[\"input_ids\"]) for ex in examples)\n"
-           "    input_ids = torch.full((len(examples), longest), pad_id, dtype=torch.long)\n"
-           "    attention_mask = torch.zeros((len(examples), longest), dtype=torch.long)\n"
-           "    for i, ex in enumerate(examples):\n"
-           "        n = len(ex[\"input_ids\"])\n"
-           "        input_ids[i, :n] = torch.tensor(ex[\"input_ids\"], dtype=torch.long)\n"
-           "        attention_mask[i, :n] = 1\n"
-           "    " + LABELS + "\n",
+           COLLATE_BODY,
            "    longest = 0\n"
            "    for ex in examples:\n"
            "        longest = max(longest, len(ex[\"input_ids\"]))\n"
