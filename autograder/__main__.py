@@ -136,6 +136,7 @@ def _grade(args, lessons) -> int:
 
     from . import class_report, feedback, sandbox
     from .grade import grade_all
+    from .reference import ReferenceFailed
 
     print("protections:")
     for name, state in sandbox.protections().items():
@@ -143,7 +144,13 @@ def _grade(args, lessons) -> int:
     limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                             memory_mb=args.memory_mb)
     start = time.perf_counter()
-    jobs = grade_all(args.course, lessons, limits, workers=args.workers, students=args.students)
+    try:
+        jobs = grade_all(args.course, lessons, limits, workers=args.workers, students=args.students)
+    except ReferenceFailed as e:  # nothing can be judged against a solution that fails its own tests
+        print(f"error: the reference solution fails its own tests, so nothing was graded: {e}\n"
+              "Fix the solution notebook (python -m autograder release checks it), then grade again.",
+              file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     for job in jobs:
         print(f"{job.student:<20}{job.lesson:<24}{job.score:>6g} / {job.max_score:<6g}{job.status:<10}"

@@ -46,7 +46,8 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
     folder = CourseFolder(course)
     todo = [(student, lesson) for lesson in lessons for student in folder.submitted_students(lesson)
             if students is None or student in students]
-    # The expected side, once per lesson (a trusted run of the solution; raises if it fails its tests)
+    # The expected side, once per lesson: a trusted run of the solution (ReferenceFailed if it
+    # fails its own tests: then nothing can be judged)
     expected = {lesson: reference.load(lesson, folder.references) for lesson in sorted({l for _, l in todo})}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         jobs = list(pool.map(lambda t: grade_one(course, t[0], t[1], limits, jail, expected[t[1]], releases), todo))
