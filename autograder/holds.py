@@ -1,8 +1,8 @@
 """Points held for review, and the instructor's release of them.
 
-A submission whose code the static scan finds suspicious (or whose test cells scored without the
-checks reporting) has those tests' points held: nbgrader's raw score stays in the gradebook's
-auto score, and a manual score of 0 makes the official score. After reading the code, an
+A submission whose code the static scan finds suspicious has its tests' points held: the
+grader's score (its verdict) stays in the gradebook's auto score, and a manual score of 0 makes
+the official score. After reading the code, an
 instructor releases the hold with one command:
 
     python -m autograder release-hold STUDENT LESSON [--course DIR]
