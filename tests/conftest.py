@@ -22,6 +22,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # (measured: a tiny encoder's training step, two kernels at once). The grader's jail sets the same.
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
+# Every test that grades makes its own course folder; the solution's reference run (a trusted
+# execution per lesson, autograder/reference.py) is shared between them instead of repeated.
+os.environ.setdefault("AUTOGRADER_REFERENCE_CACHE", str(REPO / "build" / "reference"))
 
 
 def load_notebook(path: Path) -> dict:

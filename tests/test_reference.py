@@ -1,6 +1,8 @@
 """The reference (autograder/reference.py): the solution's own values, from a trusted run, cached;
 a solution that fails its own tests refuses to be one."""
 
+import json
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -18,6 +20,7 @@ with exercise("double") as check:
 
 
 def lesson_notebook(tmp_path, monkeypatch, body: str):
+    monkeypatch.delenv(reference.SHARED_ENV, raising=False)  # only this test's folders
     nb = new_notebook(cells=[
         new_code_cell("import torch\ndef double(x):\n" + body,
                       metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "double"}}),
@@ -46,3 +49,29 @@ def test_a_solution_that_fails_its_own_tests_is_refused(tmp_path, monkeypatch):
     lesson_notebook(tmp_path, monkeypatch, "    return 3 * x\n")
     with pytest.raises(reference.ReferenceFailed, match="the solution fails test_double"):
         reference.load("demo", tmp_path / "cache")
+
+
+@pytest.mark.slow
+def test_course_folders_share_one_reference_run(tmp_path, monkeypatch):
+    lesson_notebook(tmp_path, monkeypatch, "    return 2 * x\n")
+    monkeypatch.setenv(reference.SHARED_ENV, str(tmp_path / "shared"))
+    made = reference.load("demo", tmp_path / "section-a")
+    assert (tmp_path / "shared" / "demo.json").is_file()
+
+    def no_second_run(lesson):
+        raise AssertionError("the shared reference was not reused")
+
+    monkeypatch.setattr(reference, "make", no_second_run)
+    assert reference.load("demo", tmp_path / "section-b") == made
+    assert (tmp_path / "section-b" / "demo.json").is_file()  # the course folder keeps its own copy
+
+
+@pytest.mark.slow
+def test_a_stale_shared_reference_is_remade(tmp_path, monkeypatch):
+    path = lesson_notebook(tmp_path, monkeypatch, "    return 2 * x\n")
+    monkeypatch.setenv(reference.SHARED_ENV, str(tmp_path / "shared"))
+    reference.load("demo", tmp_path / "section-a")
+    path.write_text(path.read_text().replace("2 * x", "x + x"))  # the solution changed: a new key
+    remade = reference.load("demo", tmp_path / "section-b")
+    assert remade["key"] == reference.key("demo")
+    assert json.loads((tmp_path / "shared" / "demo.json").read_text())["key"] == remade["key"]
