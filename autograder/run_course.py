@@ -26,6 +26,7 @@ from .grade import grade_all
 from .release import generate
 
 STUDENT = "solutions"  # the submission made of the solution notebooks
+CELL_TIMEOUT_S = 3600
 
 
 def run(selected: list[str] | None = None, mode: str | None = None, build: Path = REPO / "build",
@@ -46,7 +47,10 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
     for lesson in selected:
         print(f"[{lesson}] executing the solution in {mode} mode ...", flush=True)
         results.clear(lesson)
+        # The per-cell limit only catches a hung kernel: lesson 05's experiment cells take minutes
+        # on an idle 2-core machine, and a busy laptop (or full mode on a small GPU) may be slower.
         executed_runs[lesson] = run_ = execute(solution_notebook(lesson), mode=mode, measure_memory=True,
+                                               timeout=CELL_TIMEOUT_S,
                                                save_to=build / "executed" / f"{lesson}.ipynb")
         if run_.error:
             print(f"[{lesson}] FAILED while executing:\n{run_.error[-2000:]}")
