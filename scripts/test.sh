@@ -7,4 +7,5 @@ bash scripts/system-packages.sh chromium  # the browser test drives the system C
 export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs alembic as a subprocess
 # Two workers by default (CI has 2 cores); tests that must share a worker are grouped
 # (xdist_group), e.g. lesson 05 runs after lesson 04, whose pretrained model it loads.
-exec python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"
+# The slowest tests are listed at the end: CI must stay under 45 minutes as lessons are added.
+exec python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup --durations=25 "$@"
