@@ -29,9 +29,16 @@ class ReferenceFailed(Exception):
 
 
 def key(lesson: str) -> str:
+    """What the reference's values depend on: the solution, the code its test cells call, the code
+    that runs it and records them, and torch."""
+    import torch
+
     digest = hashlib.sha256(solution_notebook(lesson).read_bytes())
-    for path in sorted((REPO / "llmcourse").glob("*.py")):
+    here = Path(__file__).parent
+    for path in [*sorted((REPO / "llmcourse").glob("*.py")),
+                 *(here / name for name in ("reference.py", "execute.py", "grading_execute.py"))]:
         digest.update(path.read_bytes())
+    digest.update(torch.__version__.encode())
     return digest.hexdigest()[:16]
 
 
@@ -40,27 +47,37 @@ SHARED_ENV = "AUTOGRADER_REFERENCE_CACHE"  # a folder of references shared by co
 
 def load(lesson: str, folder: Path) -> dict:
     """The lesson's reference from folder/<lesson>.json, made (a few seconds to a minute) when it
-    is missing or stale. With $AUTOGRADER_REFERENCE_CACHE set (several course folders on one
-    instructor's machine, e.g. one per section, or the test suite), a current copy there is
+    is missing, stale or unreadable. With $AUTOGRADER_REFERENCE_CACHE set (several course folders
+    on one instructor's machine, e.g. one per section, or the test suite), a current copy there is
     reused and a new one is left there too."""
-    places = [Path(folder)] + ([Path(os.environ[SHARED_ENV])] if os.environ.get(SHARED_ENV) else [])
+    places = [Path(folder).resolve()]
+    if os.environ.get(SHARED_ENV):
+        shared = Path(os.environ[SHARED_ENV]).expanduser().resolve()
+        places += [shared] if shared not in places else []
     current = key(lesson)
     for place in places:
-        path = place / f"{lesson}.json"
-        if path.is_file():
-            cached = json.loads(path.read_text())
-            if cached.get("key") == current:
-                _write(cached, places)
-                return cached
-    made = make(lesson)
-    _write(made, places)
+        cached = _read(place / f"{lesson}.json")
+        if cached is not None and cached.get("lesson") == lesson and cached.get("key") == current:
+            _write(lesson, cached, places)
+            return cached
+    made = make(lesson, current)
+    _write(lesson, made, places)
     return made
 
 
-def _write(reference: dict, places: list[Path]) -> None:
+def _read(path: Path) -> dict | None:
+    """A cached reference, or None if there is none or it cannot be used (empty, cut off, edited)."""
+    try:
+        cached = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return cached if isinstance(cached, dict) else None
+
+
+def _write(lesson: str, reference: dict, places: list[Path]) -> None:
     for place in places:
-        path = place / f"{reference['lesson']}.json"
-        if path.is_file() and json.loads(path.read_text()).get("key") == reference["key"]:
+        path = place / f"{lesson}.json"
+        if (_read(path) or {}).get("key") == reference["key"]:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")  # two graders writing at once: one wins whole
@@ -68,7 +85,11 @@ def _write(reference: dict, places: list[Path]) -> None:
         partial.replace(path)
 
 
-def make(lesson: str) -> dict:
+def make(lesson: str, made_key: str | None = None) -> dict:
+    """Run the solution and keep its records. `made_key`: the key of the solution as it was when
+    the caller decided to run it (a file edited during the run must not be stored under the new
+    key with the old values)."""
+    made_key = made_key or key(lesson)
     run = execute(solution_notebook(lesson), allow_errors=True, timeout=600, as_grading=True,
                   env={RECORD_ENV: "1", "OMP_NUM_THREADS": "1"})
     cells, problems = {}, []
@@ -96,7 +117,7 @@ def make(lesson: str) -> dict:
                       "points": float(meta.get("points", 0))}
     if problems:
         raise ReferenceFailed(f"{lesson}: " + "; ".join(problems))
-    return {"lesson": lesson, "key": key(lesson), "cells": cells}
+    return {"lesson": lesson, "key": made_key, "cells": cells}
 
 
 def _hidden_from(source: str) -> int | None:

@@ -24,7 +24,7 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 # Every test that grades makes its own course folder; the solution's reference run (a trusted
 # execution per lesson, autograder/reference.py) is shared between them instead of repeated.
-os.environ.setdefault("AUTOGRADER_REFERENCE_CACHE", str(REPO / "build" / "reference"))
+os.environ["AUTOGRADER_REFERENCE_CACHE"] = str(REPO / "build" / "reference")  # never a real class's
 
 
 def load_notebook(path: Path) -> dict:

@@ -218,6 +218,10 @@ def graded(tmp_path_factory, listener):
         "honest-partial": submission(course, UNSTABLE),
         "read-solutions": submission(course, f"open({str(SOLUTIONS / LESSON / (LESSON + '.ipynb'))!r}).read()\n" + good),
         "read-other": submission(course, f"open({str(other)!r}).read()\n" + good),
+        # the hidden checks' expected values: the course folder's copy and the shared cache's
+        "read-reference": submission(course, f"open({str(course / 'reference' / (LESSON + '.json'))!r}).read()\n" + good),
+        "read-shared-reference": submission(course, "open({!r}).read()\n".format(
+            str(Path(os.environ["AUTOGRADER_REFERENCE_CACHE"]) / f"{LESSON}.json")) + good),
         "write-gradebook": submission(course, "import sqlite3\n"
                                       f"db = sqlite3.connect({str(course / 'gradebook.db')!r})\n"
                                       "db.execute('UPDATE grade SET manual_score = 100')\ndb.commit()\n"),
@@ -310,6 +314,15 @@ def test_good_and_blank(graded):
 def test_cannot_read_solutions(graded):
     job, _ = check(graded, "read-solutions", 0)
     assert any("grader files" in f for f in job.flags)
+
+
+@jailed
+@pytest.mark.parametrize("student", ["read-reference", "read-shared-reference"])
+def test_cannot_read_the_reference(graded, student):
+    course, _ = graded
+    for copy in (course / "reference", Path(os.environ["AUTOGRADER_REFERENCE_CACHE"])):
+        assert (copy / f"{LESSON}.json").is_file()  # it is there, outside the jail
+    check(graded, student, 0)
 
 
 @jailed

@@ -58,7 +58,7 @@ def test_course_folders_share_one_reference_run(tmp_path, monkeypatch):
     made = reference.load("demo", tmp_path / "section-a")
     assert (tmp_path / "shared" / "demo.json").is_file()
 
-    def no_second_run(lesson):
+    def no_second_run(*args):
         raise AssertionError("the shared reference was not reused")
 
     monkeypatch.setattr(reference, "make", no_second_run)
@@ -75,3 +75,24 @@ def test_a_stale_shared_reference_is_remade(tmp_path, monkeypatch):
     remade = reference.load("demo", tmp_path / "section-b")
     assert remade["key"] == reference.key("demo")
     assert json.loads((tmp_path / "shared" / "demo.json").read_text())["key"] == remade["key"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content", ["", '{"lesson": "demo", "key": ', "[1, 2]", "{}", "\udcff"])
+def test_an_unusable_shared_reference_is_remade_not_fatal(tmp_path, monkeypatch, content):
+    lesson_notebook(tmp_path, monkeypatch, "    return 2 * x\n")
+    monkeypatch.setenv(reference.SHARED_ENV, str(tmp_path / "shared"))
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "demo.json").write_text(content, errors="surrogateescape")
+    made = reference.load("demo", tmp_path / "course")
+    assert made["key"] == reference.key("demo") and "test_double" in made["cells"]
+    assert json.loads((tmp_path / "shared" / "demo.json").read_text()) == made  # replaced by a good one
+
+
+@pytest.mark.slow
+def test_a_copy_filed_under_another_lessons_name_is_not_used(tmp_path, monkeypatch):
+    lesson_notebook(tmp_path, monkeypatch, "    return 2 * x\n")
+    made = reference.load("demo", tmp_path / "course")
+    other = dict(made, lesson="other")
+    (tmp_path / "course" / "demo.json").write_text(json.dumps(other))
+    assert reference.load("demo", tmp_path / "course")["lesson"] == "demo"
