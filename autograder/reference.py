@@ -53,12 +53,13 @@ def load(lesson: str, folder: Path) -> dict:
     places = [Path(folder).resolve()]
     if os.environ.get(SHARED_ENV):
         shared = Path(os.environ[SHARED_ENV]).expanduser().resolve()
-        places += [shared] if shared not in places else []
+        if shared not in places:
+            places.append(shared)
     current = key(lesson)
     for place in places:
         cached = _read(place / f"{lesson}.json")
         if cached is not None and cached.get("lesson") == lesson and cached.get("key") == current:
-            _write(lesson, cached, places)
+            _write(lesson, cached, [p for p in places if p != place])
             return cached
     made = make(lesson, current)
     _write(lesson, made, places)
@@ -85,11 +86,10 @@ def _write(lesson: str, reference: dict, places: list[Path]) -> None:
         partial.replace(path)
 
 
-def make(lesson: str, made_key: str | None = None) -> dict:
-    """Run the solution and keep its records. `made_key`: the key of the solution as it was when
-    the caller decided to run it (a file edited during the run must not be stored under the new
-    key with the old values)."""
-    made_key = made_key or key(lesson)
+def make(lesson: str, made_key: str) -> dict:
+    """Run the solution and keep its records under `made_key`, the key of the solution as it was
+    when the caller decided to run it (a file edited during the run must not be stored under the
+    new key with the old values)."""
     run = execute(solution_notebook(lesson), allow_errors=True, timeout=600, as_grading=True,
                   env={RECORD_ENV: "1", "OMP_NUM_THREADS": "1"})
     cells, problems = {}, []
