@@ -6,8 +6,7 @@ bash scripts/setup.sh
 bash scripts/system-packages.sh chromium  # the browser test drives the system Chromium
 export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs alembic as a subprocess
 # Two workers by default (CI has 2 cores); tests that must share a worker are marked with
-# xdist_group (e.g. lesson 05 after lesson 04, whose pretrained model it loads). Caution: with
-# pytest 9.2 and pytest-xdist 3.8, loadgroup was seen to ignore those marks (tests of one group
-# ran on both workers); see the issue notes of 2026-12-02.
+# xdist_group (e.g. lesson 05 after lesson 04, whose pretrained model it loads); tests/conftest.py
+# fails them if loadgroup did not group them (pytest 9.2 + xdist 3.8 do not; pyproject pins pytest).
 # The slowest tests are listed at the end: CI must stay under 45 minutes as lessons are added.
 exec python -m pytest -n "${TEST_WORKERS:-2}" --dist loadgroup --durations=25 "$@"
