@@ -1,4 +1,5 @@
-"""Lesson 05's sentiment classifier, saved so that lesson 06 can score the reviews its GPT writes.
+"""Lesson 05's sentiment classifier, saved so that later lessons can use it: lesson 06 scores the
+reviews its GPT writes, lesson 07 distils it into a tiny model.
 
 What is saved is the encoder (with `save_model`), its tokenizer, and the head's one linear layer
 with how it pools; dropout needs no saving (it is off when scoring).
@@ -11,6 +12,25 @@ import torch
 import torch.nn as nn
 
 from .models import load_model, save_model
+
+
+class PooledClassifier(nn.Module):
+    """An encoder, one vector per text (the [CLS] output or the mean over the real tokens), then
+    one linear layer: (input_ids [B, T], attention_mask [B, T]) -> logits [B, n_classes]."""
+
+    def __init__(self, encoder: nn.Module, n_classes: int = 2, pooling: str = "mean"):
+        super().__init__()
+        if pooling not in ("cls", "mean"):
+            raise ValueError(f"pooling must be 'cls' or 'mean', got {pooling!r}")
+        self.encoder, self.pooling = encoder, pooling
+        self.linear = nn.Linear(encoder.cfg.d_model, n_classes)
+
+    def forward(self, input_ids, attention_mask):
+        hidden = self.encoder(input_ids, attention_mask).last_hidden_state
+        if self.pooling == "cls":
+            return self.linear(hidden[:, 0])
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return self.linear((hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1))
 
 
 def save_sentiment_classifier(folder, encoder: nn.Module, linear: nn.Linear, pooling: str, tokenizer,
@@ -28,38 +48,41 @@ def save_sentiment_classifier(folder, encoder: nn.Module, linear: nn.Linear, poo
     return folder
 
 
+def load_sentiment_classifier(folder, device="cpu"):
+    """(PooledClassifier in eval mode, its tokenizer, head.json's dict) as save_sentiment_classifier
+    wrote them."""
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    folder = Path(folder)
+    if not (folder / "head.json").is_file():
+        raise FileNotFoundError(f"{folder} holds no saved sentiment classifier (head.json missing): "
+                                "run lesson 05 (notebooks/05_finetuning) first")
+    head = json.loads((folder / "head.json").read_text())
+    weights = load_file(str(folder / "head.safetensors"))
+    model = PooledClassifier(load_model(folder), weights["weight"].shape[0], head["pooling"])
+    model.linear.load_state_dict(weights)
+    return model.to(device).eval(), AutoTokenizer.from_pretrained(str(folder)), head
+
+
 class SentimentScorer:
     """P(positive) of texts, with a classifier that save_sentiment_classifier wrote."""
 
     def __init__(self, folder, device="cpu"):
-        from safetensors.torch import load_file
-        from transformers import AutoTokenizer
-
-        folder = Path(folder)
-        if not (folder / "head.json").is_file():
-            raise FileNotFoundError(f"{folder} holds no saved sentiment classifier (head.json missing): "
-                                    "run lesson 05 (notebooks/05_finetuning) first")
-        self.head = json.loads((folder / "head.json").read_text())
-        self.encoder = load_model(folder, device)
-        weights = load_file(str(folder / "head.safetensors"), device=str(device))
-        self.linear = nn.Linear(*weights["weight"].shape[::-1]).to(device)
-        self.linear.load_state_dict(weights)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.model, self.tokenizer, self.head = load_sentiment_classifier(folder, device)
         self.device = device
 
     @torch.no_grad()
-    def __call__(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
-        """float [N]: the probability that each text is positive."""
+    def logits(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        """float [N, 2] on the CPU: the classifier's scores (negative, positive) for each text."""
         scores = []
         for start in range(0, len(texts), batch_size):
             batch = self.tokenizer([t.replace("<br />", " ") for t in texts[start:start + batch_size]],
                                    truncation=True, max_length=self.head["max_len"], padding=True,
                                    return_tensors="pt").to(self.device)
-            hidden = self.encoder(batch["input_ids"], batch["attention_mask"]).last_hidden_state.float()
-            if self.head["pooling"] == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = batch["attention_mask"].unsqueeze(-1).float()
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
-            scores.append(self.linear(pooled).softmax(dim=-1)[:, 1].cpu())
-        return torch.cat(scores) if scores else torch.zeros(0)
+            scores.append(self.model(batch["input_ids"], batch["attention_mask"]).float().cpu())
+        return torch.cat(scores) if scores else torch.zeros(0, 2)
+
+    def __call__(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        """float [N]: the probability that each text is positive."""
+        return self.logits(texts, batch_size).softmax(dim=-1)[:, 1]

@@ -1,4 +1,4 @@
-"""Lesson 05's classifier saved and read back for lesson 06 (llmcourse/sentiment.py)."""
+"""Lesson 05's classifier saved and read back for lessons 06 and 07 (llmcourse/sentiment.py)."""
 
 import pytest
 import torch
@@ -40,6 +40,9 @@ def test_scores_equal_the_classifier_that_was_saved(tmp_path, pooling):
     assert got.shape == (3,)
     torch.testing.assert_close(got, torch.stack(want), atol=1e-5, rtol=1e-5)
     assert scorer([]).shape == (0,)
+    logits = scorer.logits(texts, batch_size=3)  # lesson 07's teacher: the scores before the softmax
+    assert logits.shape == (3, 2) and scorer.logits([]).shape == (0, 2)
+    torch.testing.assert_close(logits.softmax(dim=-1)[:, 1], got, atol=1e-5, rtol=1e-5)
 
 
 def test_missing_classifier_says_which_lesson_to_run(tmp_path):
