@@ -114,7 +114,7 @@ def test_every_lesson_declares_sizes_for_both_modes_with_the_same_names():
 
 
 def test_lessons_with_long_full_runs_declare_a_smoke_test():
-    for lesson in ("04_pretraining", "05_finetuning"):
+    for lesson in ("04_pretraining", "05_finetuning", "06_gpt", "07_efficiency"):
         assert sizes_cell(lesson).get("smoke"), f"{lesson}: no smoke sizes, so CI cannot test full mode"
 
 
