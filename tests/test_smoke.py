@@ -1,4 +1,4 @@
-"""Full mode without a GPU: lessons 04, 05 and 06 with full mode's shapes and settings (sequence
+"""Full mode without a GPU: lessons 04 to 07 with full mode's shapes and settings (sequence
 length 512, batch sizes, model widths, bf16 autocast on the CPU) but a few steps and batches
 (LLMCOURSE_SMOKE=1), so that a bug only full mode would hit fails CI."""
 
@@ -11,11 +11,11 @@ from autograder.execute import execute
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("smoke")  # one worker, in order: 05 and 06 load what 04 and 05 saved
-def test_lessons_04_to_06_run_with_full_modes_shapes(tmp_path):
+@pytest.mark.xdist_group("smoke")  # one worker, in order: 05 to 07 load what 04 and 05 saved
+def test_lessons_04_to_07_run_with_full_modes_shapes(tmp_path):
     env = {"LLMCOURSE_SMOKE": "1", "LLMCOURSE_ARTIFACTS": str(tmp_path)}  # not the fast runs' artifacts
     printed = {}
-    for lesson in ("04_pretraining", "05_finetuning", "06_gpt"):
+    for lesson in ("04_pretraining", "05_finetuning", "06_gpt", "07_efficiency"):
         run = execute(solution_notebook(lesson), mode="full", env=env, timeout=900)
         print(f"{lesson} smoke: {run.seconds:.1f} s")
         assert run.error is None, f"{lesson} fails with full mode's shapes:\n{run.error[-3000:]}"
@@ -29,3 +29,6 @@ def test_lessons_04_to_06_run_with_full_modes_shapes(tmp_path):
     assert (tmp_path / "sentiment_classifier").is_dir()  # lesson 06 judged with lesson 05's classifier
     gpt = json.loads((tmp_path / "results" / "06_gpt.json").read_text())
     assert gpt["mode"] == "full" and "as_asked_after" in gpt  # fine-tuned lesson 04's GPT and judged it
+    costs = json.loads((tmp_path / "results" / "07_efficiency.json").read_text())
+    assert costs["mode"] == "full"  # every model of lesson 07 trained, scored and timed:
+    assert {"accuracy_tiny_distilled", "accuracy_minilm_lora", "accuracy_minilm_int8", "accuracy_teacher"} <= set(costs)

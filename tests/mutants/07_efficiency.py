@@ -60,6 +60,11 @@ MUTANTS = [
     Mutant("distillation_loss", "the hard cross-entropy on the softened logits",
            "hard = F.cross_entropy(student_logits.float(), labels)",
            "hard = F.cross_entropy(student_logits.float() / T, labels)"),
+    Mutant("distillation_loss", "the soft term computed in the logits' dtype (bf16 under autocast)",
+           "    teacher = F.softmax(teacher_logits.detach().float() / T, dim=-1)\n"
+           "    student = F.log_softmax(student_logits.float() / T, dim=-1)\n",
+           "    teacher = F.softmax(teacher_logits.detach() / T, dim=-1)\n"
+           "    student = F.log_softmax(student_logits / T, dim=-1)\n"),
     Mutant("distillation_loss", "the loss returned in the logits' dtype (bf16 under autocast)",
            "return alpha * soft + (1 - alpha) * hard", "return (alpha * soft + (1 - alpha) * hard).to(student_logits.dtype)"),
     # lora_linear
@@ -74,6 +79,8 @@ MUTANTS = [
            "        for p in base.parameters():\n            p.requires_grad_(False)\n", "", visible=True),
     Mutant("lora_linear", "A initialised at zero too: no gradient ever reaches B",
            "nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))", "nn.init.zeros_(self.A)"),
+    Mutant("lora_linear", "A drawn from a standard normal: corrections far larger than nn.Linear's scale",
+           "nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))", "nn.init.normal_(self.A)"),
     Mutant("lora_linear", "A and B created in float32 whatever the base's dtype",
            "like = dict(device=base.weight.device, dtype=base.weight.dtype)", "like = dict(device=base.weight.device)"),
     Mutant("lora_linear", "scaling r / alpha", "self.scaling = base, r, alpha / r", "self.scaling = base, r, r / alpha",
