@@ -7,7 +7,8 @@
   report     class summary (report.md, scores.png, grades.csv, tests.csv)
   release-hold  give a submission the points the static scan held, after reviewing its code
   course     the main job: release, execute every solution, autograde it, report
-  bench-grading  time grading a class of copies of the solutions, 1 worker vs one per core
+  bench-grading  time grading a class of copies of the solutions: 1 worker, one per core, a local
+             Dask cluster, and plain nbgrader
 """
 
 import argparse
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--students", type=int, default=30)
     p.add_argument("--lessons", nargs="*", default=["00_setup"])
     p.add_argument("--workers", type=int, nargs="*", help="worker counts to compare (default: 1 and one per core)")
+    p.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster column")
 
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ and validate it")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
@@ -49,7 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
     p.add_argument("--lessons", nargs="*")
     p.add_argument("--students", nargs="*", help="only these (e.g. one late submission)")
-    p.add_argument("--workers", type=int, help="parallel jobs (default: one per core)")
+    p.add_argument("--workers", type=int, help="parallel jobs here (default: one per core)")
+    p.add_argument("--scheduler", help="grade on this Dask cluster (tcp://HOST:8786), or 'local-cluster' "
+                                       "for one started here; default: threads on this machine")
+    p.add_argument("--allow-unjailed", action="store_true",
+                   help="let workers without bubblewrap run student code (otherwise they refuse the job)")
     p.add_argument("--cell-timeout", type=int, default=60)
     p.add_argument("--notebook-timeout", type=int, default=600)
     p.add_argument("--memory-mb", type=int, default=4096)
@@ -74,7 +80,7 @@ def main(argv=None) -> int:
         return run(args.lessons, mode=args.mode, json_path=args.json)
     if args.command == "bench-grading":
         from .grading_benchmark import default_workers, run
-        run(args.lessons, args.students, args.workers or default_workers())
+        run(args.lessons, args.students, args.workers or default_workers(), dask=not args.no_dask)
         return 0
     if args.command == "release":
         return _release(args)
@@ -138,14 +144,18 @@ def _grade(args, lessons) -> int:
     from .grade import grade_all
     from .reference import ReferenceFailed
 
-    print("protections:")
+    where = f"on the Dask cluster {args.scheduler}" if args.scheduler else "on this machine"
+    print(f"protections {where}" + (" (each worker checks its own jail before every job):" if args.scheduler else ":"))
     for name, state in sandbox.protections().items():
         print(f"  {'OK ' if state == 'on' else '!! '} {name}: {state}")
+    if args.allow_unjailed:
+        print("  !!  workers without bubblewrap will grade anyway (--allow-unjailed)")
     limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                             memory_mb=args.memory_mb)
     start = time.perf_counter()
     try:
-        jobs = grade_all(args.course, lessons, limits, workers=args.workers, students=args.students)
+        jobs = grade_all(args.course, lessons, limits, workers=args.workers, students=args.students,
+                         scheduler=args.scheduler, allow_unjailed=args.allow_unjailed)
     except ReferenceFailed as e:  # nothing can be judged against a solution that fails its own tests
         print(f"error: the reference solution fails its own tests, so nothing was graded: {e}\n"
               "Fix the solution notebook (python -m autograder release checks it), then grade again.",

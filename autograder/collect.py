@@ -7,7 +7,8 @@ Sources, as an instructor gets them:
 - nbgrader's exchange: folders `<student>+<lesson>+<timestamp>+...` holding the notebook.
 
 Each accepted notebook lands, byte for byte (even when it is not valid JSON), in
-`<course>/submitted/<student>/<lesson>/<lesson>.ipynb` with a timestamp.txt. Nothing is dropped
+`<course>/submitted/<student>/<lesson>/<lesson>.ipynb` with a timestamp.txt (and, from the exchange,
+nbgrader's submission_secret.txt, the key `nbgrader release_feedback` needs). Nothing is dropped
 silently: unknown files, names that cannot be read without guessing, duplicates (the latest
 wins), two people with one name and late submissions go into `<course>/collection.json`, which
 grading and the report read.
@@ -20,9 +21,10 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import filenames
+from . import filenames, files
 from .course import CourseFolder
 
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's own, next to the notebook
 EXCHANGE_DIR = re.compile(r"(?P<student_id>[^+/]+)\+(?P<lesson>[^+/]+)\+(?P<timestamp>[^+/]+)(\+[^/]*)?")
 MANIFEST = "collection.json"
 
@@ -88,8 +90,8 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
     regex = re.compile(pattern) if pattern else None
     for name, stamp, read, exchange in _candidates(source):
         base = name.rsplit("/", 1)[-1]
-        if base.startswith(".") or name.startswith("__MACOSX/") or base == "timestamp.txt":
-            if base != "timestamp.txt":
+        if base.startswith(".") or name.startswith("__MACOSX/") or base in EXCHANGE_FILES:
+            if base not in EXCHANGE_FILES:
                 collection.problems.append(f"{name}: ignored (system file)")
             continue
         if exchange:
@@ -165,6 +167,12 @@ def collect(source: Path, course: Path, lessons: list[str], pattern: str | None 
         if sub.timestamp:
             stamp = dt.datetime.fromisoformat(sub.timestamp).astimezone(dt.timezone.utc)
             (folder / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        secret = Path(source) / Path(sub.source).parent / "submission_secret.txt"
+        if Path(source).is_dir() and EXCHANGE_DIR.fullmatch(secret.parent.name):
+            try:  # nbgrader's key for returning feedback through the exchange (release_feedback)
+                (folder / secret.name).write_bytes(files.read_bytes(secret, limit_mb=1))
+            except files.Unreadable:
+                pass
     old = load(course)
     replaced = {(s.student, s.lesson) for s in collection.submissions}
     merged = Collection(

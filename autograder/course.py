@@ -25,16 +25,17 @@ def release_notebook(lesson: str, releases: Path = RELEASES) -> Path:
     return releases / lesson / f"{lesson}.ipynb"
 
 
-def make_course_dir(root: Path, releases: Path = RELEASES) -> Path:
-    """An nbgrader course folder at `root` using this repo's config, solutions/ as its source and
-    `releases` as its release folder. Its gradebook, submissions and feedback stay in `root`."""
+def make_course_dir(root: Path, releases: Path = RELEASES, source: Path = SOLUTIONS) -> Path:
+    """An nbgrader course folder at `root` using this repo's config, `source` (solutions/) as its
+    source and `releases` as its release folder. Its gradebook, submissions and feedback stay in
+    `root`."""
     root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.source_directory = {str(SOLUTIONS)!r}\n"
+        f"c.CourseDirectory.source_directory = {str(Path(source).resolve())!r}\n"
         f"c.CourseDirectory.release_directory = {str(Path(releases).resolve())!r}\n"
     )
     return root

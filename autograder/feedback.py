@@ -3,6 +3,7 @@ result and message. Built from the grading record (messages already redacted), n
 test cells' source, so hidden tests stay hidden."""
 
 import html
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -42,5 +43,9 @@ def write_all(course: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         page = render(asdict(rec), notes.get((rec.student, rec.lesson), []))
         target.write_text(page, encoding="utf-8", errors="backslashreplace")  # any bytes a student sent
+        for name in ("timestamp.txt", "submission_secret.txt"):  # what `nbgrader release_feedback` reads
+            kept = CourseFolder(course).submission(rec.student, rec.lesson).parent / name
+            if kept.is_file() and not kept.is_symlink():
+                shutil.copyfile(kept, target.parent / name)
         written.append(target)
     return written

@@ -37,6 +37,44 @@ def cell_scores(course: Path, lesson: str, student: str) -> dict[str, tuple[floa
                 for nb in submission.notebooks for grade in nb.grades}
 
 
+def cell_auto_scores(course: Path, lesson: str, student: str) -> dict[str, tuple[float, float]]:
+    """{grade_id: (auto score, max score)} for one submission (0 where nothing was scored)."""
+    with opened(course) as gb:
+        submission = gb.find_submission(lesson, student)
+        return {grade.name: (grade.auto_score or 0.0, grade.max_score)
+                for nb in submission.notebooks for grade in nb.grades}
+
+
+def store(course: Path, student: str, lesson: str, auto_scores: dict[str, float], held: list[str],
+          timestamp: str | None = None, reset: bool = False) -> tuple[float, float, dict[str, float]]:
+    """Write one graded submission into the course's gradebook: each grade cell's auto score
+    (0 where the result has none) and a manual 0 on held cells. Writing the same result twice
+    leaves the same rows, so a job that ran twice (a retry after a lost worker) counts once.
+    Manual scores an instructor gave in formgrader stay, unless `reset` (the submission could not
+    be read, so nothing of an earlier version stands). Returns (score, max score, {grade_id: score})."""
+    from nbgrader.api import MissingEntry
+
+    with opened(course) as gb:
+        if not any(s.id == student for s in gb.students):
+            gb.add_student(student)
+        if reset:
+            try:
+                gb.remove_submission(lesson, student)
+            except MissingEntry:
+                pass
+        extra = {"timestamp": timestamp} if timestamp else {}
+        submission = gb.update_or_create_submission(lesson, student, **extra)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = float(auto_scores.get(grade.name, 0.0))
+                if grade.name in held:
+                    grade.manual_score = 0.0
+        gb.db.commit()
+        gb.db.refresh(submission)
+        return (submission.score, submission.max_score,
+                {grade.name: grade.score for nb in submission.notebooks for grade in nb.grades})
+
+
 def ensure_row(course: Path, student: str, lesson: str, reset: bool = False) -> None:
     """nbgrader records a submission before it executes; when it never got that far (malformed
     notebook) add one, so the gradebook holds a (zero) grade for every submission. `reset`

@@ -63,7 +63,7 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
     # a class: in the grader's jail, under its limits, lessons in parallel.
     print(f"autograding the solutions as one submission of {len(selected)} lesson(s) ...", flush=True)
     t0 = time.perf_counter()
-    jobs = {job.lesson: job for job in grade_all(course, selected)}
+    jobs = {job.lesson: job for job in grade_all(course, selected, allow_unjailed=True)}  # our own solutions
     grading_s = time.perf_counter() - t0
     for lesson in selected:
         run_, job = executed_runs[lesson], jobs[lesson]

@@ -1,0 +1,344 @@
+"""One grading job, as it runs on a worker: a submission in, its graded notebook and record out.
+
+A job is data (`Job`: the submission's bytes and the limits; `Lesson`: what every job of a lesson
+shares: the nbgrader source, the release, the reference values), so it runs the same in a thread
+on the instructor's machine or on a Dask worker elsewhere (autograder/workers.py). The worker
+grades in a private scratch course of its own (a copy of a per-lesson template whose gradebook
+knows the lesson's cells and points), so nothing it does touches the instructor's gradebook:
+`Result` goes back and the instructor's process alone writes it (autograder/grade.py).
+
+In the scratch course the submission is a straight line: read and scan it -> run
+`nbgrader autograde` in its own process group, with the sandbox kernel, ZeroMQ over Unix sockets
+in a private folder, a per-cell timeout and a wall limit for the whole notebook (the test cells'
+checks hand over their values, autograder/grading_execute.py) -> judge each test cell from those
+values against the reference (autograder/outcome.py, autograder/verdict.py). Whatever happens
+(malformed JSON, a kernel that dies, a timeout, a memory bomb, a bug here) the job returns a
+Result whose record says what happened.
+
+The jail goes with the job: a worker where bubblewrap cannot build one refuses the job (status
+"refused") unless the instructor allowed grading without it.
+"""
+
+import atexit
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from llmcourse.check_records import RECORD_ENV
+
+from . import cgroups, files, gradebook, grading_execute, outcome, reference, sandbox, scan
+from .course import CourseFolder, make_course_dir, nbgrader
+from .record import Record
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What every job of one lesson shares (sent to a cluster once per lesson)."""
+    name: str
+    source: bytes      # the solution notebook: nbgrader's source (cells, points, hidden tests)
+    release: bytes     # the release notebook: its cells are not the student's code
+    reference: dict    # the solution's values (autograder/reference.py)
+    gradebook: bytes   # nbgrader's gradebook.db knowing the lesson's cells and points, no students
+
+    @property
+    def code_key(self) -> str:
+        return self.reference["key"]
+
+    @classmethod
+    def make(cls, name: str, source: bytes, release: bytes, reference: dict) -> "Lesson":
+        """The lesson's gradebook comes from nbgrader generate_assignment on `source`, once here
+        (seconds), instead of once on every worker."""
+        with tempfile.TemporaryDirectory(prefix="lg-lesson-") as tmp:
+            root = _course_from_source(Path(tmp), name, source)
+            nbgrader("generate_assignment", name, "--force", course_dir=root)
+            return cls(name, source, release, reference, (root / "gradebook.db").read_bytes())
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    lesson: str
+    notebook: bytes | None       # None: missing or unreadable (`unreadable` says which and why)
+    unreadable: str = ""
+    timestamp: str | None = None  # the submission's timestamp.txt (late penalties), if any
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    allow_unjailed: bool = False  # the instructor's explicit consent to run without bubblewrap
+    hold_released: bool = False   # an instructor reviewed exactly these bytes (autograder/holds.py)
+
+
+@dataclass
+class Result:
+    record: dict                 # a Record as a dict (score and max_score are the scratch gradebook's)
+    auto_scores: dict            # {grade_id: points}: the verdict, for the instructor's gradebook
+    autograded: bytes | None     # the graded notebook, outputs and all
+    worker: str = ""             # host:pid that ran it
+
+
+def run(job: Job, lesson: Lesson) -> Result:
+    """Grade one submission. Nothing it raises leaves it: the record says what went wrong."""
+    start = time.perf_counter()
+    rec = Record(job.student, job.lesson, hold_released=job.hold_released)
+    auto_scores, graded = {}, None
+    try:
+        with tempfile.TemporaryDirectory(prefix="lg-job-") as scratch:
+            course = _scratch_course(Path(scratch), lesson)
+            if _grade(course, job, lesson, rec):
+                auto_scores = {name: score for name, (score, _) in
+                               gradebook.cell_auto_scores(course, job.lesson, job.student).items()}
+                path = CourseFolder(course).autograded(job.student, job.lesson)
+                if path.is_file() and not path.is_symlink():
+                    graded = path.read_bytes()
+    except Exception as e:  # a bug or an input nobody foresaw: this submission only
+        rec.status = "error"
+        rec.problems.append(f"the grader failed on this submission ({type(e).__name__}: {str(e)[:300]}); "
+                            "it scores 0 for now, review it by hand")
+    rec.seconds = round(time.perf_counter() - start, 1)
+    return Result(asdict(rec), auto_scores, graded, f"{socket.gethostname()}:{os.getpid()}")
+
+
+def _grade(course: Path, job: Job, lesson: Lesson, rec: Record) -> bool:
+    """Grade in the scratch course; False when this worker refused the job."""
+    jail, why = _jail()
+    if _course_key(job.lesson) != lesson.code_key:
+        rec.status = "refused"
+        rec.problems.append(f"the worker {socket.gethostname()} runs another version of the course than "
+                            "the instructor's (its code key differs): install the same commit there")
+        return False
+    if not jail:
+        if not job.allow_unjailed:
+            rec.status = "refused"
+            rec.problems.append(f"the worker {socket.gethostname()} cannot jail student code ({why}); it "
+                                "refused to grade. Install bubblewrap there, or grade with --allow-unjailed")
+            return False
+        rec.flags.append(f"graded WITHOUT the jail on {socket.gethostname()} (allowed by the instructor): {why}")
+    folder = CourseFolder(course)
+    submitted = folder.submission(job.student, job.lesson)
+    submitted.parent.mkdir(parents=True)
+    if job.notebook is not None:
+        submitted.write_bytes(job.notebook)
+    if job.timestamp:
+        (submitted.parent / "timestamp.txt").write_text(job.timestamp)
+    readable = _preflight(job, lesson, rec)
+    checks = _autograde(course, job, rec) if readable else {}
+    gradebook.ensure_row(course, job.student, job.lesson, reset=not readable)
+    outcome.read(course, rec, checks, lesson.reference)
+    _limit_output(course, rec, job.limits)
+    return True
+
+
+_TEMPLATES: dict[str, Path] = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def _scratch_course(scratch: Path, lesson: Lesson) -> Path:
+    """A private nbgrader course for one job: a fresh copy of the lesson's gradebook, made once
+    per worker process from the shipped source (nbgrader generate_assignment)."""
+    template = _template(lesson)
+    course = make_course_dir(scratch / "course", releases=template / "release", source=template / "source")
+    shutil.copy(template / "gradebook.db", course / "gradebook.db")
+    sandbox.install_kernel(course / ".jupyter")
+    return course
+
+
+def _template(lesson: Lesson) -> Path:
+    tag = f"{lesson.name}-{hashlib.sha256(lesson.source + lesson.gradebook).hexdigest()[:12]}"
+    with _TEMPLATE_LOCK:
+        if tag not in _TEMPLATES:
+            root = _course_from_source(Path(tempfile.mkdtemp(prefix=f"lg-template-{tag}-")),
+                                       lesson.name, lesson.source)
+            atexit.register(shutil.rmtree, root, ignore_errors=True)
+            (root / "gradebook.db").write_bytes(lesson.gradebook)
+            _TEMPLATES[tag] = root
+        return _TEMPLATES[tag]
+
+
+def _course_from_source(root: Path, name: str, source: bytes) -> Path:
+    notebook = root / "source" / name / f"{name}.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_bytes(source)
+    return make_course_dir(root, releases=root / "release", source=root / "source")
+
+
+_JAIL: list = []
+_KEYS: dict[str, str] = {}
+
+
+def _course_key(name: str) -> str:
+    """The key of this worker's course code for a lesson (autograder/reference.py), once per process."""
+    if name not in _KEYS:
+        _KEYS[name] = reference.key(name)
+    return _KEYS[name]
+
+
+def _jail() -> tuple[bool, str]:
+    """Can this worker build the jail? Asked once per process."""
+    if not _JAIL:
+        _JAIL.append(sandbox.bwrap_works())
+    return _JAIL[0]
+
+
+def _preflight(job: Job, lesson: Lesson, rec: Record) -> bool:
+    """Can nbgrader read it? Also run the static scan. False means: do not autograde, score 0."""
+    if job.notebook is None:
+        rec.status = "missing" if not job.unreadable else "malformed"
+        rec.problems.append(f"the submission could not be read: {job.unreadable}; it could not be graded"
+                            if job.unreadable else f"no {job.lesson}.ipynb in the submission")
+        return False
+    try:
+        raw = json.loads(job.notebook)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        rec.status = "malformed"
+        rec.problems.append(f"the notebook is not valid JSON ({e}); it could not be graded")
+        return False
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
+        rec.status = "malformed"
+        version = raw.get("nbformat") if isinstance(raw, dict) else None
+        rec.problems.append(f"not a version-4 Jupyter notebook (nbformat {version!r}); it could not be graded")
+        return False
+    odd = [i for i, c in enumerate(raw["cells"]) if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str)]
+    if odd:
+        rec.status = "malformed"
+        rec.problems.append(f"cell(s) {', '.join(map(str, odd[:5]))} are not notebook cells (objects with a "
+                            "cell_type); it could not be graded")
+        return False
+    try:
+        nbformat.validate(nbformat.from_dict(raw))
+    except Exception as e:  # nbgrader repairs what it can; say what was wrong
+        rec.problems.append(f"the notebook does not validate ({str(e).splitlines()[0][:200]})")
+    release = nbformat.reads(lesson.release.decode("utf-8"), as_version=4)
+    # The release's own cells (setup, tests) are not the student's code; typed answers are, even
+    # when they match the solution word for word.
+    ours = {c.source.strip() for c in release.cells}
+    flags = scan.scan_cells(raw["cells"], ours)
+    rec.flags += _locked_cell_changes(raw["cells"], release)
+    rec.flags += [str(f) for f in flags]
+    rec.hold = any(f.hold for f in flags)
+    return True
+
+
+def _locked_cell_changes(cells: list, release) -> list[str]:
+    """Locked cells of the release (tests, setup) that the submission deleted or edited. nbgrader
+    restores them before grading; the instructor still wants to know."""
+    submitted = {}
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        if isinstance(meta, dict) and meta.get("grade_id"):
+            source = cell.get("source", "")
+            submitted[meta["grade_id"]] = "".join(source) if isinstance(source, list) else str(source)
+    changes = []
+    for cell in release.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("locked"):
+            continue
+        if meta["grade_id"] not in submitted:
+            changes.append(f"locked cell {meta['grade_id']} was deleted (restored from the source)")
+        elif submitted[meta["grade_id"]].strip() != cell.source.strip():
+            changes.append(f"locked cell {meta['grade_id']} was edited (restored from the source)")
+    return changes
+
+
+def _autograde(course: Path, job: Job, rec: Record) -> dict[str, list[str]]:
+    """Run nbgrader on the submission; what each test cell's checks handed over, by grade id."""
+    student, lesson, limits, jail = job.student, job.lesson, job.limits, _jail()[0]
+    groups = cgroups.create(limits.memory_mb, limits.processes)  # the whole job, not each process
+    try:
+        with tempfile.TemporaryDirectory(prefix="lg-", dir="/tmp") as sockets, \
+                tempfile.TemporaryDirectory(prefix="lg-events-") as private:  # not mounted in the jail
+            events = Path(private) / "events.json"
+            env = {"JUPYTER_PATH": str(course / ".jupyter"), "TMPDIR": sockets,
+                   "LLMCOURSE_SANDBOX_LIMITS": json.dumps(asdict(limits)),
+                   "LLMCOURSE_SANDBOX_JAIL": "1" if jail else "0", grading_execute.EVENTS: str(events),
+                   RECORD_ENV: "1",
+                   cgroups.ENV: os.pathsep.join(map(str, groups))}
+            args = ["autograde", lesson, "--student", student, "--force",
+                    f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
+                    f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
+                    "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
+                    "--OverwriteCells.add_missing_cells=True",
+                    "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]
+            proc = _run_limited(args, course, env, limits)
+            text = proc.stdout + proc.stderr
+            happened = json.loads(files.read_bytes(events, limit_mb=256)) if events.is_file() else {}
+    finally:
+        cgroups.remove(groups)
+    skipped = happened.get("skipped_cells", [])
+    for cell in happened.get("shown_values", []):
+        rec.flags.append(f"{cell} showed a value while its checks ran (nbgrader would count it as "
+                         "partial credit); removed before scoring, review the cell")
+    for cell in skipped:
+        rec.flags.append(f"{cell['cell']} stopped the kernel while grading; graded again without "
+                         "running it (review the cell)")
+        rec.problems.append(f"the kernel died in {cell['cell']} (a crash, memory exhausted, or an "
+                            "exit); that cell was skipped and the rest graded as usual")
+    if proc.returncode == -signal.SIGKILL and "WALL LIMIT" in proc.stderr:
+        rec.status = "timeout"
+        rec.problems.append(f"the notebook ran past the {limits.notebook_timeout} s limit for a "
+                            "whole notebook and was stopped; tests that had not run score 0")
+    elif proc.returncode != 0:
+        rec.status = "error"
+        rec.problems.append("nbgrader could not finish grading: " + _nbgrader_reason(text))
+    for line in text.splitlines():
+        if "has changed! (should be" in line and "'checksum'" not in line:  # metadata restored
+            rec.flags.append("restored from the source: " + line.split("] ", 1)[-1].strip())
+        if "was missing from the submission" in line or "Missing grade cell" in line:
+            rec.flags.append("restored a deleted cell: " + line.split("] ", 1)[-1].strip())
+    checks = happened.get("checks", {})
+    return checks if isinstance(checks, dict) else {}
+
+
+def _run_limited(args: list[str], course: Path, env: dict, limits: sandbox.Limits):
+    """nbgrader in its own process group; the group is killed at the wall limit. nbgrader itself
+    runs under an address-space limit too, so a flood of output cannot take the machine."""
+    bin_dir = str(Path(sys.executable).parent)
+    full_env = {**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    if shutil.which("prlimit"):
+        cmd = ["prlimit", f"--as={max(limits.memory_mb, 3072) * 2**20}", *cmd]
+    proc = subprocess.Popen(cmd, cwd=course, env=full_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=limits.notebook_timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        err += "\nWALL LIMIT"
+    return subprocess.CompletedProcess(cmd, proc.returncode, out[-200_000:], err[-200_000:])
+
+
+def _nbgrader_reason(text: str) -> str:
+    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, a crash, or memory exhausted)"),
+                           ("Kernel died", "the kernel died (os._exit, a crash, or memory exhausted)"),
+                           ("MemoryError", "out of memory"),
+                           ("CellTimeoutError", "a cell ran past the per-cell timeout"),
+                           ("Kernel didn't respond", "the kernel did not start"),
+                           ("Inconsistent checksums", "a locked cell could not be restored")):
+        if needle in text:
+            return reason
+    errors = [line.strip() for line in text.splitlines() if "Error" in line]
+    return errors[-1][:300] if errors else "see the grading log"
+
+
+def _limit_output(course: Path, job: Record, limits: sandbox.Limits):
+    """A graded notebook over the output limit keeps its test cells' outputs only."""
+    path = CourseFolder(course).autograded(job.student, job.lesson)
+    if not path.is_file() or path.is_symlink() or path.stat().st_size <= limits.output_mb * 2**20:
+        return
+    nb = nbformat.reads(files.read_bytes(path, limit_mb=max(files.MAX_NOTEBOOK_MB, 4 * limits.output_mb))
+                        .decode("utf-8", "replace"), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.outputs = []
+    nbformat.write(nb, path)
+    job.problems.append(f"the notebook printed more than {limits.output_mb} MB; its outputs were cut")

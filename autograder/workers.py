@@ -1,0 +1,78 @@
+"""Where grading jobs run: threads on this machine, or a Dask cluster (`dask.distributed`).
+
+Both run the same function on the same data (autograder/grading_job.py: `run(job, lesson)`),
+so grading has one code path and only the executor differs:
+
+    local            one thread per core here; each job is an nbgrader process of its own
+    "local-cluster"  a Dask LocalCluster of that many single-threaded worker processes (to
+                     measure what Dask costs: `python -m autograder bench-grading`)
+    tcp://HOST:8786  an existing cluster's scheduler (dask-jobqueue on SLURM, dask-kubernetes,
+                     or `dask scheduler` + `dask worker` by hand: docs/grading.md)
+
+On a cluster each lesson's shared part (source, release, reference) goes once as a task of its
+own, so a worker that dies takes nothing that cannot be recomputed; a job whose worker is lost
+is run again by the scheduler (Dask's allowed-failures), and one that raised is retried twice.
+Whatever a job's fate, `run_all` yields one outcome per job: a Result or the exception that
+ended it, and the caller (autograder/grade.py) turns either into a grade.
+"""
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from . import grading_job
+from .grading_job import Job, Lesson, Result
+
+RETRIES = 2  # a job that raised is run again this many times (worker loss is the scheduler's)
+
+
+def run_all(jobs: list[Job], lessons: dict[str, Lesson], scheduler: str | None = None,
+            workers: int | None = None) -> Iterator[tuple[Job, Result | BaseException]]:
+    """(job, outcome) for every job, in the order they finish."""
+    if scheduler is None:
+        yield from _threads(jobs, lessons, workers or os.cpu_count() or 1)
+    else:
+        yield from _dask(jobs, lessons, scheduler, workers or os.cpu_count() or 1)
+
+
+def _threads(jobs, lessons, workers):
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(grading_job.run, job, lessons[job.lesson]): job for job in jobs}
+        for future in as_completed(futures):
+            yield futures[future], _outcome(future)
+
+
+def _dask(jobs, lessons, scheduler, workers):
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:
+        raise SystemExit("grading on a Dask cluster needs `distributed`: pip install 'llmcourse[cluster]'") from None
+    if scheduler == "local-cluster":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler, timeout="30s")
+    try:
+        shared = {name: client.submit(_same, lesson, key=f"lesson-{name}-{lesson.code_key}", pure=False)
+                  for name, lesson in lessons.items()}
+        futures = {client.submit(grading_job.run, job, shared[job.lesson], pure=False, retries=RETRIES,
+                                 key=f"grade-{job.lesson}-{job.student}-{i}"): job
+                   for i, job in enumerate(jobs)}
+        for future in dask_completed(futures):
+            yield futures[future], _outcome(future)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _same(lesson: Lesson) -> Lesson:
+    return lesson
+
+
+def _outcome(future) -> Result | BaseException:
+    try:
+        return future.result()
+    except BaseException as e:  # KilledWorker, a worker's import error, a cancelled future
+        return e
