@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/system-packages.sh chromium  # the browser test drives the system Chromium
+# the browser tests drive the system Chromium; the JupyterHub test needs npm's proxy
+bash scripts/system-packages.sh chromium configurable-http-proxy
 export PATH="$PWD/.venv/bin:$PATH"  # nbgrader runs alembic as a subprocess
 # Two workers by default (CI has 2 cores); tests that must share a worker are marked with
 # xdist_group (e.g. lesson 05 after lesson 04, whose pretrained model it loads); tests/conftest.py
