@@ -26,8 +26,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -38,7 +36,7 @@ import nbformat
 
 from llmcourse.check_records import RECORD_ENV
 
-from . import cgroups, files, gradebook, grading_execute, outcome, reference, sandbox, scan
+from . import cgroups, files, gradebook, grading_execute, nbgrader_process, outcome, reference, sandbox, scan
 from .course import CourseFolder, make_course_dir, nbgrader
 from .record import Record
 
@@ -143,8 +141,8 @@ _TEMPLATE_LOCK = threading.Lock()
 
 
 def _scratch_course(scratch: Path, lesson: Lesson) -> Path:
-    """A private nbgrader course for one job: a fresh copy of the lesson's gradebook, made once
-    per worker process from the shipped source (nbgrader generate_assignment)."""
+    """A private nbgrader course for one job: a fresh copy of the lesson's gradebook template
+    (written once per worker process from what the job shipped)."""
     template = _template(lesson)
     course = make_course_dir(scratch / "course", releases=template / "release", source=template / "source")
     shutil.copy(template / "gradebook.db", course / "gradebook.db")
@@ -172,14 +170,12 @@ def _course_from_source(root: Path, name: str, source: bytes) -> Path:
 
 
 _JAIL: list = []
-_KEYS: dict[str, str] = {}
 
 
 def _course_key(name: str) -> str:
-    """The key of this worker's course code for a lesson (autograder/reference.py), once per process."""
-    if name not in _KEYS:
-        _KEYS[name] = reference.key(name)
-    return _KEYS[name]
+    """The key of this worker's course code for a lesson (autograder/reference.py): milliseconds,
+    so it is computed for every job and an edited checkout is never judged by a stale key."""
+    return reference.key(name)
 
 
 def _jail() -> tuple[bool, str]:
@@ -268,7 +264,7 @@ def _autograde(course: Path, job: Job, rec: Record) -> dict[str, list[str]]:
                     "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
                     "--OverwriteCells.add_missing_cells=True",
                     "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]
-            proc = _run_limited(args, course, env, limits)
+            proc = nbgrader_process.run(args, course, env, limits.memory_mb, limits.notebook_timeout)
             text = proc.stdout + proc.stderr
             happened = json.loads(files.read_bytes(events, limit_mb=256)) if events.is_file() else {}
     finally:
@@ -296,25 +292,6 @@ def _autograde(course: Path, job: Job, rec: Record) -> dict[str, list[str]]:
             rec.flags.append("restored a deleted cell: " + line.split("] ", 1)[-1].strip())
     checks = happened.get("checks", {})
     return checks if isinstance(checks, dict) else {}
-
-
-def _run_limited(args: list[str], course: Path, env: dict, limits: sandbox.Limits):
-    """nbgrader in its own process group; the group is killed at the wall limit. nbgrader itself
-    runs under an address-space limit too, so a flood of output cannot take the machine."""
-    bin_dir = str(Path(sys.executable).parent)
-    full_env = {**os.environ, **env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    cmd = [sys.executable, "-m", "nbgrader", *args]
-    if shutil.which("prlimit"):
-        cmd = ["prlimit", f"--as={max(limits.memory_mb, 3072) * 2**20}", *cmd]
-    proc = subprocess.Popen(cmd, cwd=course, env=full_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=limits.notebook_timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        err += "\nWALL LIMIT"
-    return subprocess.CompletedProcess(cmd, proc.returncode, out[-200_000:], err[-200_000:])
 
 
 def _nbgrader_reason(text: str) -> str:
