@@ -1,18 +1,25 @@
 """`nbgrader <args>` for one grading job, as a process of its own: its own session (killed with
 everything it started at the wall limit), an address-space limit (a flood of output cannot take
-the machine), its output captured.
+the machine), its output captured in a file.
 
-Importing nbgrader takes about 3 s, as long as grading lesson 00 itself. So the process is
-forked from a server that has imported it once (multiprocessing's forkserver, started on first
-use, single-threaded however many grading threads ask), and a job pays only for its own work.
-A process that may not have children of its own (a daemonic Dask worker, under a nanny)
-starts a fresh interpreter instead: the same command, a few seconds slower.
+Importing nbgrader takes about 3 s, as long as grading lesson 00 itself. So jobs are forked
+from a small server that has imported it once (`python -m autograder.nbgrader_process`,
+started on first use and kept for the life of the grading process): a job pays only for its own
+work. The server is single-threaded, so forking it is safe however many grading threads (or a
+Dask worker's threads) ask; it is an ordinary subprocess, so a daemonic Dask worker may use it.
+It is not multiprocessing's forkserver, which runs the caller's main script again in every
+child (an instructor's unguarded script would grade its class again in each job).
+
+Protocol, one JSON object a line: the grader sends {"id", "args", "cwd", "env", "memory", "log"};
+the server answers {"id", "pid"} when the job started and {"id", "exit"} when it ended (exit as
+subprocess reports it: negative for a signal).
 """
 
-import multiprocessing
+import itertools
+import json
 import os
 import resource
-import shutil
+import select
 import signal
 import subprocess
 import sys
@@ -20,11 +27,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-PRELOAD = ["nbgrader.apps", "autograder.grading_execute", "autograder.nbgrader_process"]
 OUTPUT_LIMIT = 200_000  # characters of nbgrader's output kept (its end)
-
-_context = None
-_lock = threading.Lock()
 
 
 def run(args: list[str], cwd: Path, env: dict, memory_mb: int, timeout: float) -> subprocess.CompletedProcess:
@@ -32,54 +35,87 @@ def run(args: list[str], cwd: Path, env: dict, memory_mb: int, timeout: float) -
     `timeout` seconds and was killed."""
     full_env = {**os.environ, **env,
                 "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    memory = max(memory_mb, 3072) * 2**20
-    if multiprocessing.current_process().daemon:
-        return _fresh_interpreter(args, cwd, full_env, memory, timeout)
     with tempfile.TemporaryDirectory(prefix="lg-nbgrader-") as tmp:
         log = Path(tmp) / "output.txt"
-        proc = _server().Process(target=_child, args=(args, str(cwd), full_env, memory, str(log)))
-        proc.start()
-        proc.join(timeout)
-        timed_out = proc.exitcode is None
+        job = _server().start(dict(args=args, cwd=str(cwd), env=full_env, log=str(log),
+                                   memory=max(memory_mb, 3072) * 2**20))
+        timed_out = not job.ended.wait(timeout)
         if timed_out:
-            _kill_group(proc.pid)
-            proc.join()
+            _kill_group(job.pid)
+            job.ended.wait()
         text = _tail(log)
-    return subprocess.CompletedProcess(["nbgrader", *args], proc.exitcode, "",
+    if job.exit is None:
+        text += "\nthe grading server stopped while this job ran"
+    return subprocess.CompletedProcess(["nbgrader", *args], job.exit if job.exit is not None else 1, "",
                                        text + ("\nWALL LIMIT" if timed_out else ""))
 
 
-def _server():
-    global _context
-    with _lock:
-        if _context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            _context = context
-        return _context
+class _Job:
+    def __init__(self):
+        self.pid, self.exit = None, None
+        self.started, self.ended = threading.Event(), threading.Event()
 
 
-def _child(args: list[str], cwd: str, env: dict, memory: int, log: str) -> None:
-    """In the forked process: a session of its own, output to the log, the job's environment."""
-    os.setsid()
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
-    tempfile.tempdir = None  # TMPDIR changed: forget the server's choice
-    from nbgrader.apps.nbgraderapp import NbGraderApp
+class _Server:
+    """The grader's side: one server process, a thread reading its answers."""
 
-    NbGraderApp.launch_instance(argv=args)
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.nbgrader_process"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.jobs: dict[int, _Job] = {}
+        self.ids = itertools.count()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def start(self, request: dict) -> _Job:
+        job = _Job()
+        with self.lock:
+            request["id"] = next(self.ids)
+            self.jobs[request["id"]] = job
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        job.started.wait()
+        return job
+
+    def _read(self):
+        for line in self.proc.stdout:
+            message = json.loads(line)
+            job = self.jobs[message["id"]]
+            if "pid" in message:
+                job.pid = message["pid"]
+                job.started.set()
+            else:
+                job.exit = message["exit"]
+                job.ended.set()
+                with self.lock:
+                    del self.jobs[message["id"]]
+        with self.lock:  # the server is gone: nobody waits forever
+            for job in self.jobs.values():
+                job.started.set()
+                job.ended.set()
 
 
-def _kill_group(pid: int) -> None:
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+_server_instance = None
+_server_lock = threading.Lock()
+
+
+def _server() -> _Server:
+    global _server_instance
+    with _server_lock:
+        if _server_instance is None or not _server_instance.alive():
+            _server_instance = _Server()
+        return _server_instance
+
+
+def _kill_group(pid: int | None) -> None:
+    if pid is None:
+        return
+    for kill in (os.killpg, os.kill):
         try:
-            kill()
+            kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
 
@@ -92,16 +128,75 @@ def _tail(log: Path) -> str:
         return f.read().decode("utf-8", "replace")[-OUTPUT_LIMIT:]
 
 
-def _fresh_interpreter(args, cwd, env, memory, timeout) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "nbgrader", *args]
-    if shutil.which("prlimit"):
-        cmd = ["prlimit", f"--as={memory}", *cmd]
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, errors="replace", start_new_session=True)
+# ---- the server ------------------------------------------------------------------------------
+
+def serve() -> None:
+    """Read requests on stdin, fork a child for each, report its pid and its end on stdout."""
+    import nbgrader.apps  # noqa: F401  (the point of the server: imported once)
+
+    import autograder.grading_execute  # noqa: F401
+
+    running: dict[int, int] = {}  # pid -> request id
+    stdin, pending, open_input = sys.stdin.fileno(), b"", True
+    while open_input or running:
+        ready, _, _ = select.select([stdin] if open_input else [], [], [], 0.05)
+        if ready:  # read the fd itself: a buffered reader could hide a request from select
+            chunk = os.read(stdin, 1 << 16)
+            open_input = bool(chunk)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(request)  # never returns
+                running[pid] = request["id"]
+                _answer(id=request["id"], pid=pid)
+        while running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            _answer(id=running.pop(pid), exit=os.waitstatus_to_exitcode(status))
+
+
+def _answer(**message) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _child(request: dict) -> None:
+    """In the forked process: a session of its own, output to the log, the job's environment,
+    then nbgrader; its exit status is nbgrader's."""
+    code = 1
     try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        out, _ = proc.communicate()
-        out += "\nWALL LIMIT"
-    return subprocess.CompletedProcess(cmd, proc.returncode, "", out[-OUTPUT_LIMIT:])
+        os.setsid()
+        fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        tempfile.tempdir = None  # TMPDIR changed: forget the server's choice
+        from nbgrader.apps.nbgraderapp import NbGraderApp
+
+        NbGraderApp.launch_instance(argv=request["args"])
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    serve()
