@@ -48,13 +48,8 @@ def _dask(jobs, lessons, scheduler, workers):
     except ImportError:
         raise SystemExit("grading on a Dask cluster needs `distributed`: pip install 'llmcourse[cluster]'") from None
     if scheduler == "local-cluster":
-        import dask
-
-        # non-daemonic workers may have children: nbgrader is then forked from a warm server
-        # (autograder/nbgrader_process.py) instead of started afresh for every job
-        with dask.config.set({"distributed.worker.daemon": False}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
         client = Client(cluster)
     else:
         cluster, client = None, Client(scheduler, timeout="30s")

@@ -56,7 +56,7 @@ def cluster(tmp_path):
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               OMP_NUM_THREADS="1", DASK_DISTRIBUTED__WORKER__DAEMON="False")
+               OMP_NUM_THREADS="1")
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     logs = tmp_path / "logs"
     logs.mkdir()
