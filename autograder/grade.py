@@ -19,6 +19,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from nbgrader.utils import parse_utc
 from tqdm.auto import tqdm
 
 from . import files, gradebook, holds, reference, sandbox, workers
@@ -50,7 +51,7 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
     with tqdm(total=len(jobs), desc="grading", unit="notebook", file=sys.stderr,
               disable=not jobs) as bar:
         for job, outcome in workers_run(jobs, shared, scheduler, workers):
-            graded[job.student, job.lesson] = _store(course, job, outcome)
+            graded[job.student, job.lesson] = _store_safely(course, job, outcome)
             bar.update()
     records = [graded[key] for key in todo]
     refused = [r for r in records if r.status == "refused"]
@@ -78,7 +79,6 @@ def prepare(course: Path, lessons: list[str]) -> Path:
 def _job(course: Path, student: str, lesson: str, limits: sandbox.Limits, allow_unjailed: bool) -> Job:
     """What a worker needs to grade one submission, read here (never through a link, never more
     than the size cap)."""
-    holds.undo(course, student, lesson)  # re-grading starts clean
     path = CourseFolder(course).submission(student, lesson)
     notebook, unreadable, timestamp = None, "", None
     try:
@@ -87,33 +87,57 @@ def _job(course: Path, student: str, lesson: str, limits: sandbox.Limits, allow_
         unreadable = str(e) if os.path.lexists(path) else ""  # "" : missing
     try:
         timestamp = files.read_bytes(path.parent / "timestamp.txt", limit_mb=1).decode("utf-8", "replace").strip()[:64] or None
-    except files.Unreadable:
-        pass
+        parse_utc(timestamp)  # what the gradebook will do with it
+    except Exception:  # unreadable, or not a time (a hand-copied folder): no late penalty from it
+        timestamp = None
     return Job(student, lesson, notebook, unreadable, timestamp, limits, allow_unjailed,
                holds.released(course, student, lesson))
 
 
+def _store_safely(course: Path, job: Job, outcome: Result | BaseException) -> Record:
+    """_store, and if writing fails (a locked gradebook, a full disk), still a record and a row."""
+    try:
+        return _store(course, job, outcome)
+    except Exception as e:
+        rec = Record(job.student, job.lesson, status="error")
+        rec.problems.append(f"the result could not be written ({type(e).__name__}: {str(e)[:300]}); "
+                            "grade this submission again (--students)")
+        try:
+            rec.score, rec.max_score, _ = gradebook.store(course, job.student, job.lesson, {}, [], keep=True)
+        except Exception:
+            pass
+        rec.save(course)
+        return rec
+
+
 def _store(course: Path, job: Job, outcome: Result | BaseException) -> Record:
-    """Write one job's result into the course: graded notebook, gradebook row, record."""
-    if isinstance(outcome, BaseException):
+    """Write one job's result into the course: graded notebook, gradebook row, record. A job
+    that was refused or lost leaves an earlier grade of the same submission as it was."""
+    lost = isinstance(outcome, BaseException)
+    if lost:
         rec = Record(job.student, job.lesson, status="error")
         rec.problems.append(f"the grading job was lost ({type(outcome).__name__}: {str(outcome)[:300]}); "
-                            "it scores 0 for now: grade it again (--students)")
+                            "grade it again (--students); until then it keeps any earlier grade, or 0")
         outcome = Result({}, {}, None)
     else:
         names = {f.name for f in fields(Record)}
         rec = Record(**{k: v for k, v in outcome.record.items() if k in names})
-    folder = CourseFolder(course)
-    target = folder.autograded(job.student, job.lesson)
-    shutil.rmtree(target.parent, ignore_errors=True)  # a re-run starts clean
-    if outcome.autograded is not None:
-        target.parent.mkdir(parents=True)
-        target.write_bytes(outcome.autograded)
+    ungraded = lost or rec.status == "refused"
+    if not ungraded:
+        holds.undo(course, job.student, job.lesson)  # the earlier run's manual zeros go, its new ones come
+        target = CourseFolder(course).autograded(job.student, job.lesson)
+        shutil.rmtree(target.parent, ignore_errors=True)  # a re-run starts clean
+        if outcome.autograded is not None:
+            target.parent.mkdir(parents=True)
+            target.write_bytes(outcome.autograded)
     rec.score, rec.max_score, points = gradebook.store(
         course, job.student, job.lesson, outcome.auto_scores, rec.held, job.timestamp,
-        reset=rec.status in ("missing", "malformed"))
+        reset=rec.status in ("missing", "malformed"), keep=ungraded)
     for test in rec.tests:  # an instructor's manual score (formgrader) is the official one
-        test["points"] = points.get(test["grade_id"], test["points"])
+        official = points.get(test["grade_id"], test["points"])
+        if official < test["points"] and test["status"] == "passed":
+            test["status"] = "failed"
+        test["points"] = official
     rec.score_note = holds.explain(rec)
     rec.save(course)
     return rec

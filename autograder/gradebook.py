@@ -38,20 +38,24 @@ def cell_scores(course: Path, lesson: str, student: str) -> dict[str, tuple[floa
 
 
 def cell_auto_scores(course: Path, lesson: str, student: str) -> dict[str, tuple[float, float]]:
-    """{grade_id: (auto score, max score)} for one submission (0 where nothing was scored)."""
+    """{grade_id: (auto score, max score)} for the cells of one submission that were scored
+    automatically (a manually graded cell has no auto score)."""
     with opened(course) as gb:
         submission = gb.find_submission(lesson, student)
-        return {grade.name: (grade.auto_score or 0.0, grade.max_score)
-                for nb in submission.notebooks for grade in nb.grades}
+        return {grade.name: (grade.auto_score, grade.max_score)
+                for nb in submission.notebooks for grade in nb.grades if grade.auto_score is not None}
 
 
 def store(course: Path, student: str, lesson: str, auto_scores: dict[str, float], held: list[str],
-          timestamp: str | None = None, reset: bool = False) -> tuple[float, float, dict[str, float]]:
-    """Write one graded submission into the course's gradebook: each grade cell's auto score
-    (0 where the result has none) and a manual 0 on held cells. Writing the same result twice
+          timestamp: str | None = None, reset: bool = False,
+          keep: bool = False) -> tuple[float, float, dict[str, float]]:
+    """Write one graded submission into the course's gradebook: each scored cell's auto score
+    (cells without one keep theirs) and a manual 0 on held cells. Writing the same result twice
     leaves the same rows, so a job that ran twice (a retry after a lost worker) counts once.
     Manual scores an instructor gave in formgrader stay, unless `reset` (the submission could not
-    be read, so nothing of an earlier version stands). Returns (score, max score, {grade_id: score})."""
+    be read, so nothing of an earlier version stands). `keep`: only make sure a row exists (a job
+    that was refused or lost leaves an earlier grade as it was).
+    Returns (score, max score, {grade_id: score})."""
     from nbgrader.api import MissingEntry
 
     with opened(course) as gb:
@@ -62,11 +66,13 @@ def store(course: Path, student: str, lesson: str, auto_scores: dict[str, float]
                 gb.remove_submission(lesson, student)
             except MissingEntry:
                 pass
-        extra = {"timestamp": timestamp} if timestamp else {}
+        extra = {"timestamp": timestamp} if timestamp and not keep else {}
         submission = gb.update_or_create_submission(lesson, student, **extra)
-        for notebook in submission.notebooks:
+        for notebook in [] if keep else submission.notebooks:
             for grade in notebook.grades:
-                grade.auto_score = float(auto_scores.get(grade.name, 0.0))
+                if grade.name in auto_scores:
+                    grade.auto_score = float(auto_scores[grade.name])
+                    grade.needs_manual_grade = False  # what nbgrader's autograde says of a scored test
                 if grade.name in held:
                     grade.manual_score = 0.0
         gb.db.commit()

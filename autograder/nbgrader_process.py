@@ -40,7 +40,7 @@ def run(args: list[str], cwd: Path, env: dict, memory_mb: int, timeout: float) -
         job = _server().start(dict(args=args, cwd=str(cwd), env=full_env, log=str(log),
                                    memory=max(memory_mb, 3072) * 2**20))
         timed_out = not job.ended.wait(timeout)
-        if timed_out:
+        if timed_out or job.exit is None:  # past the wall limit, or the server is gone
             _kill_group(job.pid)
             job.ended.wait()
         text = _tail(log)
@@ -60,42 +60,57 @@ class _Server:
     """The grader's side: one server process, a thread reading its answers."""
 
     def __init__(self):
+        # its own session: a Ctrl-C meant for the grader does not orphan the jobs it runs
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.nbgrader_process"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+                                     start_new_session=True)
         self.jobs: dict[int, _Job] = {}
         self.ids = itertools.count()
         self.lock = threading.Lock()
+        self.closed = False
         threading.Thread(target=self._read, daemon=True).start()
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return not self.closed and self.proc.poll() is None
 
     def start(self, request: dict) -> _Job:
         job = _Job()
         with self.lock:
+            if self.closed:
+                job.started.set()
+                job.ended.set()
+                return job
             request["id"] = next(self.ids)
             self.jobs[request["id"]] = job
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
+            try:
+                self.proc.stdin.write(json.dumps(request) + "\n")
+                self.proc.stdin.flush()
+            except OSError:  # the server died; the reader releases every waiting job
+                pass
         job.started.wait()
         return job
 
     def _read(self):
-        for line in self.proc.stdout:
-            message = json.loads(line)
-            job = self.jobs[message["id"]]
-            if "pid" in message:
-                job.pid = message["pid"]
-                job.started.set()
-            else:
-                job.exit = message["exit"]
-                job.ended.set()
+        try:
+            for line in self.proc.stdout:
+                message = json.loads(line)
                 with self.lock:
-                    del self.jobs[message["id"]]
-        with self.lock:  # the server is gone: nobody waits forever
-            for job in self.jobs.values():
-                job.started.set()
-                job.ended.set()
+                    job = self.jobs[message["id"]]
+                    if "exit" in message:
+                        del self.jobs[message["id"]]
+                if "pid" in message:
+                    job.pid = message["pid"]
+                    job.started.set()
+                else:
+                    job.exit = message["exit"]
+                    job.ended.set()
+        finally:  # the server is gone (or spoke nonsense): nobody waits forever
+            with self.lock:
+                self.closed = True
+                for job in self.jobs.values():
+                    job.started.set()
+                    job.ended.set()
+                self.jobs.clear()
 
 
 _server_instance = None
@@ -157,11 +172,17 @@ def serve() -> None:
             if pid == 0:
                 break
             _answer(id=running.pop(pid), exit=os.waitstatus_to_exitcode(status))
+        if not open_input:  # the grader is gone: so are its jobs, wall limits and all
+            for pid in running:
+                _kill_group(pid)
 
 
 def _answer(**message) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the grader is gone; its jobs were killed
+        pass
 
 
 def _child(request: dict) -> None:

@@ -36,10 +36,13 @@ def run_all(jobs: list[Job], lessons: dict[str, Lesson], scheduler: str | None =
 
 
 def _threads(jobs, lessons, workers):
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(grading_job.run, job, lessons[job.lesson]): job for job in jobs}
         for future in as_completed(futures):
             yield futures[future], _outcome(future)
+    finally:  # stopped early (Ctrl-C, an error): queued jobs are not started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(jobs, lessons, scheduler, workers):
@@ -54,11 +57,10 @@ def _dask(jobs, lessons, scheduler, workers):
     else:
         cluster, client = None, Client(scheduler, timeout="30s")
     try:
-        shared = {name: client.submit(_same, lesson, key=f"lesson-{name}-{lesson.code_key}", pure=False)
-                  for name, lesson in lessons.items()}
-        futures = {client.submit(grading_job.run, job, shared[job.lesson], pure=False, retries=RETRIES,
-                                 key=f"grade-{job.lesson}-{job.student}-{i}"): job
-                   for i, job in enumerate(jobs)}
+        # (keys are Dask's own, unique: two batches on one cluster never share a result)
+        shared = {name: client.submit(_same, lesson, pure=False) for name, lesson in lessons.items()}
+        futures = {client.submit(grading_job.run, job, shared[job.lesson], pure=False, retries=RETRIES): job
+                   for job in jobs}
         for future in dask_completed(futures):
             yield futures[future], _outcome(future)
     finally:

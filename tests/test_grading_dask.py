@@ -92,22 +92,31 @@ def test_a_worker_killed_mid_batch_loses_no_grade(tmp_path, cluster, monkeypatch
     killed = {}
 
     def kill_one_worker_mid_batch(jobs, lessons, scheduler, threads):
+        from distributed import Client
+
         for job, outcome in grade.workers.run_all(jobs, lessons, scheduler, threads):
             if not killed:
-                # the worker that just finished has taken its next job (each has one thread and
-                # the batch is longer than the cluster): kill it while that job runs
+                # the worker that just finished takes the next job (one thread each, the batch is
+                # longer than the cluster): once the scheduler shows it busy, kill it in that job
                 pid = int(outcome.worker.rsplit(":", 1)[1])
-                time.sleep(2)
+                with Client(scheduler, timeout="30s") as spy:
+                    name = processes[pid].args[processes[pid].args.index("--name") + 1]
+                    address = next(a for a, w in spy.scheduler_info()["workers"].items() if w["name"] == name)
+                    deadline = time.monotonic() + 60
+                    while not spy.processing().get(address) and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                    busy = list(spy.processing().get(address, []))
+                time.sleep(1)  # into the job: nbgrader is running it
                 os.kill(pid, signal.SIGKILL)
-                killed[pid] = processes[pid]
                 processes[pid].wait(timeout=30)
+                killed[pid] = busy
             yield job, outcome
 
     monkeypatch.setattr(grade, "workers_run", kill_one_worker_mid_batch)
     course = a_class(tmp_path / "dask")
     records = grade_all(course, [LESSON], scheduler=address, allow_unjailed=True)
-    (pid, proc), = killed.items()
-    assert proc.returncode == -signal.SIGKILL
+    (pid, busy), = killed.items()
+    assert processes[pid].returncode == -signal.SIGKILL and busy, "the worker was not killed in a job"
     assert summary(course, records) == local  # every grade, none lost, none counted twice
     assert len(gradebook.scores(course, LESSON)) == len(CLASS) + 1
     for r in records:
@@ -117,6 +126,8 @@ def test_a_worker_killed_mid_batch_loses_no_grade(tmp_path, cluster, monkeypatch
 
 def test_a_worker_without_the_jail_refuses_unless_allowed(tmp_path, monkeypatch):
     course = a_class(tmp_path)
+    # (and a timestamp.txt that is not a time, as a hand-copied folder may have, costs nothing)
+    (course / "submitted" / "ada" / LESSON / "timestamp.txt").write_text("yesterday-ish")
     monkeypatch.setattr(grading_job, "_JAIL", [(False, "bubblewrap is not installed (pretend)")])
     [refused] = grade_all(course, [LESSON], students=["ada"])
     assert refused.status == "refused" and refused.score == 0 and refused.max_score == 3
@@ -124,6 +135,7 @@ def test_a_worker_without_the_jail_refuses_unless_allowed(tmp_path, monkeypatch)
     assert gradebook.scores(course, LESSON)["ada"] == (0, 3)  # a row all the same
     [allowed] = grade_all(course, [LESSON], students=["ada"], allow_unjailed=True)
     assert allowed.status == "graded" and allowed.score == 3
+    assert gradebook.scores(course, LESSON)["ada"] == (3, 3)
     assert any("WITHOUT the jail" in flag for flag in allowed.flags)
 
 
