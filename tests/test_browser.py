@@ -59,6 +59,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(url: str, server: subprocess.Popen, failure, seconds: float = 120) -> None:
+    """Poll `url` until it answers; fail the test with failure() if the server exits or is too slow."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(failure())
+            time.sleep(0.5)
+
+
 @pytest.fixture
 def jupyterlab(tmp_path):
     """A JupyterLab server on a free loopback port, token off, news and update checks off."""
@@ -78,16 +92,7 @@ def jupyterlab(tmp_path):
          "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"JupyterLab did not start:\n{server.stdout.read()[-3000:]}")
-            time.sleep(0.5)
+    wait_until_serving(f"{url}/api/status", server, lambda: f"JupyterLab did not start:\n{server.stdout.read()[-3000:]}")
     try:
         yield url
     finally:

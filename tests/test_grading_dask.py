@@ -5,7 +5,6 @@ allowed it, and a worker running another version of the course refuses it too.""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from autograder.collect import collect
 from autograder.grade import grade_all
 
 from test_grading import LESSON, WRONG, solution_code
+from test_browser import free_port
 from test_grading_batch import NAIVE, notebook
 
 pytest.importorskip("distributed")
@@ -35,12 +35,6 @@ def a_class(root: Path) -> Path:
     course = grade.prepare(root / "course", [LESSON])
     collect(inbox, course, [LESSON])
     return course
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def summary(course: Path, records) -> dict:

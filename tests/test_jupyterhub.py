@@ -18,26 +18,22 @@ world-readable folder (pip --target, the same versions as here). Screenshots go 
 test-artifacts/jupyterhub/.
 """
 
-import getpass
 import hashlib
 import importlib.metadata
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from autograder.course import REPO, make_course_dir, nbgrader, release_notebook
+from autograder.course import REPO, make_course_dir, nbgrader
 
-from test_browser import chromium
-from test_grading import LESSON, WRONG, solution_code
+from test_browser import chromium, free_port, wait_until_serving
+from test_grading import LESSON
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -45,12 +41,6 @@ INSTRUCTOR, STUDENTS = "llmc-teacher", ("llmc-ada", "llmc-bo")
 PASSWORD = "course-test-password"
 COURSE_ID = "transformers-from-scratch"
 SERVER_PACKAGES = ("jupyterhub", "jupyterlab", "notebook", "nbgrader")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def as_user(user: str, *cmd: str, **kw) -> subprocess.CompletedProcess:
@@ -149,16 +139,8 @@ def hub(tmp_path):
         server = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(overlay)], cwd=state,
                                   env=run_env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/hub/api", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail(f"JupyterHub did not start:\n{(state / 'hub.log').read_text()[-4000:]}")
-                time.sleep(0.5)
+        wait_until_serving(f"{url}/hub/api", server,
+                           lambda: f"JupyterHub did not start:\n{(state / 'hub.log').read_text()[-4000:]}")
         try:
             yield dict(url=url, root=root, exchange=exchange, log=state / "hub.log")
         finally:
