@@ -33,6 +33,7 @@ VIEWS = ("head", "grid", "mean")
 # is always written on the colour bar.
 CMAP = "Oranges"
 MORE = "darker = more attention"
+QUERY_COLOUR = "#1f77b4"  # the chosen query's outline: blue, which no shade of the map is
 SCALES = {"max": "0 to the largest weight shown", "row": "each row ÷ its own maximum",
           "0-1": "fixed 0 to 1"}
 
@@ -178,7 +179,7 @@ def _panel(ax, weights, tokens, title, scale, labels=True, query=None):
 
 def _row_box(row, width):
     from matplotlib.patches import Rectangle
-    return Rectangle((-0.5, row - 0.5), width, 1, fill=False, edgecolor="red", linewidth=1.5)
+    return Rectangle((-0.5, row - 0.5), width, 1, fill=False, edgecolor=QUERY_COLOUR, linewidth=2)
 
 
 def attention_figure(attentions, tokens, *, layer: int = 0, head=0, view: str = "head",
@@ -278,7 +279,7 @@ def highlighted_text(tokens, values, *, query: int | None = None, caption: str =
         ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else "black"  # readable on it
         style = f"background: rgb({red}, {green}, {blue}); color: {ink}; border-radius: 2px"
         if i == query:
-            style += "; outline: 2px solid red"
+            style += f"; outline: 2px solid {QUERY_COLOUR}"
         pieces.append(("" if glued or not pieces else " ") + f'<span style="{style}" title="{value:.4f}">{text}</span>')
     head = f"<div><b>{html.escape(caption, quote=False)}</b></div>" if caption else ""
     return HighlightedText(f'<div style="line-height: 1.9; max-width: 60em">{head}{"".join(pieces)}</div>')
