@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ and validate it")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
     p.add_argument("--no-validate", action="store_true", help="skip nbgrader validate (faster)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite release notebooks even if they changed since they were generated")
 
     p = sub.add_parser("publish", help="write the student distribution (no solutions, hidden tests or "
                                        "instructor tooling) into DIR")
@@ -132,11 +134,11 @@ def main(argv=None) -> int:
 
 
 def _release(args) -> int:
-    from .release import release
+    from .release import ReleaseWouldOverwrite, release
     from .validate import ReleaseRefused
     try:
-        paths = release(args.lessons, validate=not args.no_validate)
-    except ReleaseRefused as e:
+        paths = release(args.lessons, validate=not args.no_validate, force=args.force)
+    except (ReleaseRefused, ReleaseWouldOverwrite) as e:
         print(e, file=sys.stderr)
         return 1
     for path in paths:
