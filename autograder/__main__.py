@@ -149,6 +149,8 @@ def _release(args) -> int:
 def _publish(args) -> int:
     from .colab import settings
     from .publish import PublishRefused, publish
+    print(f"generating the releases from solutions/ and writing the student distribution to {args.dir} "
+          "(a minute or two) ...", flush=True)
     try:
         publish(args.dir)
     except PublishRefused as e:
