@@ -71,6 +71,8 @@ def publish(dest: Path, releases: Path | None = None, pyproject: Path = PYPROJEC
     are replaced; its .git is kept). releases: a folder of releases to ship as they are (the
     tests pass notebooks/); by default they are generated afresh from solutions/."""
     dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise PublishRefused(f"{dest} is a file; give a folder for the student distribution")
     if dest.exists() and any(p.name != ".git" for p in dest.iterdir()) and not (dest / MARKER).is_file():
         raise PublishRefused(f"{dest} is not empty and holds no {MARKER}: it is not an earlier student "
                              "distribution, so nothing in it is replaced. Give a new or empty folder, or a "
@@ -84,7 +86,8 @@ def publish(dest: Path, releases: Path | None = None, pyproject: Path = PYPROJEC
         leaks = leaks_in(tree)
         if leaks:
             raise PublishRefused("not published, the tree would give answers away:\n"
-                                 + "\n".join(f"  - {leak}" for leak in leaks[:20]))
+                                 + "\n".join(f"  - {leak}" for leak in leaks[:20])
+                                 + (f"\n  ... and {len(leaks) - 20} more" if len(leaks) > 20 else ""))
         dest.mkdir(parents=True, exist_ok=True)
         for old in dest.iterdir():
             if old.name != ".git":
@@ -106,11 +109,12 @@ def _write(tree: Path, releases: Path, found: dict, project: dict) -> None:
     (tree / "README.md").write_text(string.Template(README.read_text()).substitute(
         version=found["version"], tag=found["tag"], repository=found["student_repository"], lessons=rows))
     (tree / "pyproject.toml").write_text(student_pyproject(project, found["student_repository"]))
+    commit = _commit()
     (tree / MARKER).write_text(
         "# The student distribution of the course, written by `python -m autograder publish`.\n"
         f"version = {_toml(found['version'])}\ntag = {_toml(found['tag'])}\n"
         f"repository = {_toml(found['student_repository'])}\n"
-        + (f"built_from = {_toml(_commit())}\n" if _commit() else ""))
+        + (f"built_from = {_toml(commit)}\n" if commit else ""))
     (tree / ".gitignore").write_text(".venv/\n__pycache__/\n.ipynb_checkpoints/\nartifacts/\ndata/\n")
 
 
