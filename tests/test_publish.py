@@ -1,7 +1,6 @@
 """The student distribution (`python -m autograder publish`): only what students need, no answer
 in any form, and it installs into a fresh environment and runs lesson 00 from there."""
 
-import json
 import os
 import shutil
 import subprocess
