@@ -1,6 +1,7 @@
 """python -m autograder <command>: the course's instructor commands (see docs/grading.md).
 
   release    regenerate notebooks/ from solutions/, refusing a release that would grade wrongly
+  publish    write the student distribution (releases, package, student README; no answers) to DIR
   collect    submissions from a folder, an LMS zip or nbgrader's exchange into a course folder
   grade      autograde them in the jail, in parallel; then feedback, report and CSV
   feedback   per-student HTML feedback from the grading records
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="regenerate notebooks/ from solutions/ and validate it")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
     p.add_argument("--no-validate", action="store_true", help="skip nbgrader validate (faster)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite release notebooks even if they changed since they were generated")
+
+    p = sub.add_parser("publish", help="write the student distribution (no solutions, hidden tests or "
+                                       "instructor tooling) into DIR")
+    p.add_argument("dir", type=Path, help="a new or empty folder, or an earlier distribution (its .git is kept)")
 
     p = sub.add_parser("collect", help="collect submissions into the course folder")
     p.add_argument("source", type=Path, help="a folder, an LMS zip, or nbgrader's exchange inbound folder")
@@ -84,6 +91,8 @@ def main(argv=None) -> int:
         return 0
     if args.command == "release":
         return _release(args)
+    if args.command == "publish":
+        return _publish(args)
     if args.command == "collect":
         from .collect import collect
         from .grade import prepare
@@ -125,15 +134,31 @@ def main(argv=None) -> int:
 
 
 def _release(args) -> int:
-    from .release import release
+    from .release import ReleaseWouldOverwrite, release
     from .validate import ReleaseRefused
     try:
-        paths = release(args.lessons, validate=not args.no_validate)
-    except ReleaseRefused as e:
+        paths = release(args.lessons, validate=not args.no_validate, force=args.force)
+    except (ReleaseRefused, ReleaseWouldOverwrite) as e:
         print(e, file=sys.stderr)
         return 1
     for path in paths:
         print(f"released {path}")
+    return 0
+
+
+def _publish(args) -> int:
+    from .colab import settings
+    from .publish import PublishRefused, publish
+    print(f"generating the releases from solutions/ and writing the student distribution to {args.dir} "
+          "(a minute or two) ...", flush=True)
+    try:
+        publish(args.dir)
+    except PublishRefused as e:
+        print(e, file=sys.stderr)
+        return 1
+    found = settings()
+    print(f"published version {found['version']} to {args.dir}; commit it to {found['student_repository']} "
+          f"and tag it {found['tag']} (the Colab badges and setup cells point at that tag)")
     return 0
 
 

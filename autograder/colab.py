@@ -1,7 +1,11 @@
-"""Colab readiness of the releases: an "Open in Colab" badge and a setup cell that installs the
-course package on Colab only. Both are written at release time from the one setting
-[tool.llmcourse] repository/branch in pyproject.toml, so publishing the course under another
-address is: change that setting, run `make release`.
+"""Colab readiness of the releases: an "Open in Colab" badge and a setup cell that, on Colab
+only, installs the course package and offers to keep trained models on Google Drive.
+
+Both point at the student distribution (`python -m autograder publish`, autograder/publish.py),
+never at this repository, which holds the answers: the repository is [tool.llmcourse]
+student_repository in pyproject.toml, the revision its version tag ("v" + [project] version), so a
+notebook and the package it installs come from the same published version. Publishing under
+another address or version is: change those settings, run `make release`, publish.
 
 Solutions carry a `<!-- colab-badge -->` line in their first markdown cell and a locked setup
 cell (grade_id "setup"); ColabCells fills both in while nbgrader generates the release.
@@ -16,29 +20,47 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 BADGE_MARK = "<!-- colab-badge -->"
 SETUP_ID = "setup"
 
+# KEEP_ON_DRIVE is read only on Colab (llmcourse.paths.keep_artifacts_on_drive); None asks.
 SETUP = '''# Setup: run this cell first. On Google Colab it installs the course package (about a
-# minute); anywhere else it changes nothing.
+# minute) and offers to keep your trained models on Google Drive, where later lessons (each on a
+# new Colab runtime) find them: KEEP_ON_DRIVE = True or False answers without asking, None asks.
+# Anywhere else it changes nothing.
+KEEP_ON_DRIVE = None
 import sys
 if "google.colab" in sys.modules:
-    %pip install -q "llmcourse @ git+{repository}@{branch}"
+    %pip install -q "llmcourse @ git+{repository}@{tag}"
+    from llmcourse.paths import keep_artifacts_on_drive
+    keep_artifacts_on_drive(KEEP_ON_DRIVE)
 from llmcourse.notebook import start_lesson
 lesson = start_lesson("{lesson}")'''
 
 
+def settings(pyproject: Path = PYPROJECT) -> dict:
+    """The publishing settings: student_repository, version and tag."""
+    config = tomllib.loads(Path(pyproject).read_text())
+    course = config.get("tool", {}).get("llmcourse", {})
+    if "student_repository" not in course:
+        raise ValueError(f"{pyproject}: [tool.llmcourse] needs student_repository, the public address "
+                         "of the student distribution (python -m autograder publish)")
+    version = config["project"]["version"]
+    return {"student_repository": course["student_repository"].rstrip("/"), "version": version,
+            "tag": f"v{version}"}
+
+
 def publishing(pyproject: Path = PYPROJECT) -> tuple[str, str]:
-    """(repository URL, branch) from pyproject.toml."""
-    settings = tomllib.loads(pyproject.read_text())["tool"]["llmcourse"]
-    return settings["repository"].rstrip("/"), settings.get("branch", "main")
+    """(the student distribution's repository URL, its version tag) from pyproject.toml."""
+    found = settings(pyproject)
+    return found["student_repository"], found["tag"]
 
 
-def badge(lesson: str, repository: str, branch: str) -> str:
+def badge(lesson: str, repository: str, tag: str) -> str:
     path = repository.removeprefix("https://github.com/")
-    url = f"https://colab.research.google.com/github/{path}/blob/{branch}/notebooks/{lesson}/{lesson}.ipynb"
+    url = f"https://colab.research.google.com/github/{path}/blob/{tag}/notebooks/{lesson}/{lesson}.ipynb"
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-def setup_source(lesson: str, repository: str, branch: str) -> str:
-    return SETUP.format(lesson=lesson, repository=repository, branch=branch)
+def setup_source(lesson: str, repository: str, tag: str) -> str:
+    return SETUP.format(lesson=lesson, repository=repository, tag=tag)
 
 
 class ColabCells(NbGraderPreprocessor):
@@ -46,13 +68,13 @@ class ColabCells(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         lesson = resources["nbgrader"]["assignment"]
-        repository, branch = publishing()
+        repository, tag = publishing()
         markdown = [c for c in nb.cells if c.cell_type == "markdown"]
         setup = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == SETUP_ID]
-        stamped = markdown and badge(lesson, repository, branch) in markdown[0].source
+        stamped = markdown and badge(lesson, repository, tag) in markdown[0].source
         if not markdown or not (BADGE_MARK in markdown[0].source or stamped) or len(setup) != 1:
             raise ValueError(f"{lesson}: every lesson starts with a markdown cell holding the line "
                              f"{BADGE_MARK} and has one setup cell (grade_id {SETUP_ID!r}); see README")
-        markdown[0].source = markdown[0].source.replace(BADGE_MARK, badge(lesson, repository, branch))
-        setup[0].source = setup_source(lesson, repository, branch)
+        markdown[0].source = markdown[0].source.replace(BADGE_MARK, badge(lesson, repository, tag))
+        setup[0].source = setup_source(lesson, repository, tag)
         return nb, resources

@@ -2,8 +2,8 @@
 the solutions, report.
 
 `bash scripts/course.sh` runs it in fast mode. It proves the whole path an instructor relies on
-(the releases are rebuilt from solutions/, every lesson runs top to bottom, nbgrader gives every
-solution full marks) and measures it: seconds and peak memory per lesson, each lesson's key
+(the releases are rebuilt from solutions/ into the build folder, never into notebooks/, every
+lesson runs top to bottom, nbgrader gives every solution full marks) and measures it: seconds and peak memory per lesson, each lesson's key
 results (what it recorded with llmcourse.results), and the time to autograde. With --json the
 same table is written as JSON (docs/benchmarks.md shows how the published numbers were made).
 """
@@ -20,7 +20,7 @@ from llmcourse import results
 from llmcourse.mode import current_mode
 
 from . import sandbox
-from .course import RELEASES, REPO, CourseFolder, lessons, make_course_dir, solution_notebook
+from .course import REPO, CourseFolder, lessons, make_course_dir, release_notebook, solution_notebook
 from .execute import execute
 from .grade import grade_all
 from .release import generate
@@ -38,10 +38,13 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
     make_course_dir(course)
     rows = []
 
+    # The releases are built into the course folder, never into notebooks/: running the course
+    # must not overwrite anyone's work there (`python -m autograder release` updates notebooks/).
     start = time.perf_counter()
-    generate(selected, course_dir=course)
+    generate(selected, releases=course / "release", course_dir=course)
     release_s = time.perf_counter() - start
-    print(f"released {len(selected)} lesson(s) to notebooks/ in {release_s:.0f} s")
+    print(f"built {len(selected)} release(s) in {course / 'release'} in {release_s:.0f} s"
+          + stale_note(selected, course / "release"))
 
     executed_runs = {}
     for lesson in selected:
@@ -54,7 +57,6 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
                                                save_to=build / "executed" / f"{lesson}.ipynb")
         if run_.error:
             print(f"[{lesson}] FAILED while executing:\n{run_.error[-2000:]}")
-        shutil.copytree(RELEASES / lesson, course / "release" / lesson, dirs_exist_ok=True)
         submission = CourseFolder(course).submission(STUDENT, lesson)
         submission.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(solution_notebook(lesson), submission)
@@ -85,6 +87,16 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
         print(f"wrote {json_path}")
     full_marks = all(r["ok"] and r["max_score"] is not None and r["score"] == r["max_score"] for r in rows)
     return 0 if full_marks else 1
+
+
+def stale_note(selected: list[str], built: Path) -> str:
+    """Whether notebooks/ holds what was just built, and if not, for which lessons."""
+    def read(path):
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    stale = [lesson for lesson in selected if read(release_notebook(lesson)) != read(release_notebook(lesson, built))]
+    return (f"; notebooks/ differs for {', '.join(stale)} (left as it is: `python -m autograder release` "
+            "updates it)") if stale else "; notebooks/ is up to date"
 
 
 def machine() -> dict:

@@ -27,9 +27,13 @@ from .figures import png
 SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]", "[PAD]", "[MASK]", "<s>", "</s>", "<pad>",
                             "<mask>", "<|endoftext|>", "<bos>", "<eos>"})
 VIEWS = ("head", "grid", "mean")
-# Colour scales. Attention weights are often small and spread (a row over 128 keys averages
-# 0.008), so a fixed 0-1 scale paints a dark square; the scale in use is always written on the
-# colour bar.
+# One colour map for the heatmap and the text view, so that one rule reads both: white for no
+# attention, darker orange for more. Attention weights are often small and spread (a row over
+# 128 keys averages 0.008), so a fixed 0-1 scale paints a nearly white square; the scale in use
+# is always written on the colour bar.
+CMAP = "Oranges"
+MORE = "darker = more attention"
+QUERY_COLOUR = "#1f77b4"  # the chosen query's outline: blue, which no shade of the map is
 SCALES = {"max": "0 to the largest weight shown", "row": "each row ÷ its own maximum",
           "0-1": "fixed 0 to 1"}
 
@@ -101,6 +105,13 @@ def prepare(attentions, tokens, *, batch_index: int = 0, attention_mask=None,
             hide_special: bool = False, special_tokens=SPECIAL_TOKENS, max_tokens: int | None = 64):
     """Validated weights [L, H, t, t] and their t token labels, with padding (from the mask),
     special tokens (if asked) and everything past max_tokens (None: no limit) cropped away."""
+    weights, shown, _ = _select(attentions, tokens, batch_index=batch_index, attention_mask=attention_mask,
+                                hide_special=hide_special, special_tokens=special_tokens, max_tokens=max_tokens)
+    return weights, shown
+
+
+def _select(attentions, tokens, *, batch_index, attention_mask, hide_special, special_tokens, max_tokens):
+    """prepare()'s weights and tokens, and the positions in the whole input of the tokens kept."""
     stack = attention_stack(attentions, batch_index)
     if isinstance(tokens, str) or not hasattr(tokens, "__len__"):
         raise AttentionInputError(
@@ -127,7 +138,13 @@ def prepare(attentions, tokens, *, batch_index: int = 0, attention_mask=None,
         warnings.warn(f"showing the first {max_tokens} of {len(index)} tokens; pass max_tokens= to "
                       "show more (the labels get hard to read)", stacklevel=3)
         index = index[:max_tokens]
-    return stack[:, :, index][:, :, :, index], [tokens[i] for i in index]
+    return stack[:, :, index][:, :, :, index], [tokens[i] for i in index], index
+
+
+def nearest(position: int, kept: np.ndarray) -> int:
+    """Where the token at `position` of the whole input is among the kept positions; if it was
+    cropped away, the kept token nearest to it (the earlier one on a tie)."""
+    return int(np.argmin(np.abs(np.asarray(kept) - position)))
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -144,7 +161,7 @@ def _scaled(weights: np.ndarray, scale: str) -> tuple[np.ndarray, float, str]:
 
 def _panel(ax, weights, tokens, title, scale, labels=True, query=None):
     painted, top, _ = _scaled(weights, scale)
-    image = ax.imshow(painted, cmap="viridis", vmin=0.0, vmax=top)
+    image = ax.imshow(painted, cmap=CMAP, vmin=0.0, vmax=top)
     ax.set_title(title, fontsize=10)
     if labels:
         ticks = range(len(tokens))
@@ -162,7 +179,7 @@ def _panel(ax, weights, tokens, title, scale, labels=True, query=None):
 
 def _row_box(row, width):
     from matplotlib.patches import Rectangle
-    return Rectangle((-0.5, row - 0.5), width, 1, fill=False, edgecolor="red", linewidth=1.5)
+    return Rectangle((-0.5, row - 0.5), width, 1, fill=False, edgecolor=QUERY_COLOUR, linewidth=2)
 
 
 def attention_figure(attentions, tokens, *, layer: int = 0, head=0, view: str = "head",
@@ -245,18 +262,24 @@ class HighlightedText(str):
 
 
 def highlighted_text(tokens, values, *, query: int | None = None, caption: str = "") -> HighlightedText:
-    """HTML: the tokens as running text, each on a background as strong as its value (scaled to
-    the largest), the query token outlined; WordPiece "##" pieces join the piece before them.
-    Hovering a token shows its value. For long inputs, where a heatmap's labels are unreadable."""
+    """HTML: the tokens as running text, each on the heatmap's colour for its value (scaled to
+    the largest: darker = more), the query token outlined; WordPiece "##" pieces join the piece
+    before them. Hovering a token shows its value. For long inputs, where a heatmap's labels are
+    unreadable."""
+    from matplotlib import colormaps
+
     values = np.asarray(values, dtype=np.float64)
     top = values.max() if values.size and values.max() > 0 else 1.0
+    cmap = colormaps[CMAP]
     pieces = []
     for i, (token, value) in enumerate(zip(tokens, values)):
         glued = token.startswith("##") and len(token) > 2
         text = html.escape(token[2:] if glued else token, quote=False)
-        style = f"background: rgba(255, 140, 0, {max(value, 0.0) / top:.2f}); border-radius: 2px"
+        red, green, blue, _ = (round(255 * c) for c in cmap(max(value, 0.0) / top))
+        ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 128 else "black"  # readable on it
+        style = f"background: rgb({red}, {green}, {blue}); color: {ink}; border-radius: 2px"
         if i == query:
-            style += "; outline: 2px solid red"
+            style += f"; outline: 2px solid {QUERY_COLOUR}"
         pieces.append(("" if glued or not pieces else " ") + f'<span style="{style}" title="{value:.4f}">{text}</span>')
     head = f"<div><b>{html.escape(caption, quote=False)}</b></div>" if caption else ""
     return HighlightedText(f'<div style="line-height: 1.9; max-width: 60em">{head}{"".join(pieces)}</div>')
@@ -277,6 +300,7 @@ class AttentionWidget:
                  scale: str = "max", title: str | None = None):
         self._options = dict(batch_index=batch_index, attention_mask=attention_mask,
                              special_tokens=special_tokens)
+        self._syncing = False  # set while the widget moves its own query control
         self._source, self._max_tokens = (attentions, tokens), max_tokens
         self.scale, self.title = scale, title
         self._hide_special = hide_special
@@ -288,9 +312,10 @@ class AttentionWidget:
         self._box = None
 
     def _prepare(self, hide_special: bool) -> None:
-        """The heatmap's (cropped to max_tokens) and the text view's (whole input) weights."""
-        self.weights, self.tokens = prepare(*self._source, hide_special=hide_special,
-                                            max_tokens=self._max_tokens, **self._options)
+        """The heatmap's (cropped to max_tokens) and the text view's (whole input) weights; the
+        positions in the whole input of the heatmap's tokens (to follow the query across crops)."""
+        self.weights, self.tokens, self._positions = _select(*self._source, hide_special=hide_special,
+                                                             max_tokens=self._max_tokens, **self._options)
         self._all_weights, self._all_tokens = prepare(*self._source, hide_special=hide_special,
                                                       max_tokens=None, **self._options)
 
@@ -308,7 +333,7 @@ class AttentionWidget:
         row = grid.mean(0)[q] if head == "mean" else grid[head, q]
         return highlighted_text(self._all_tokens, row, query=q,
                                 caption=f"where {self.tokens[q]} (#{q}) looks, layer {self.layer}, {where} "
-                                        "(darker = more attention; hover a token for its weight)")
+                                        f"({MORE}, as in the heatmap; hover a token for its weight)")
 
     def png(self) -> bytes:
         return png(self.figure())
@@ -355,7 +380,10 @@ class AttentionWidget:
         passage = w.HTML(value=self.text_view())
 
         def update(_=None):
+            if self._syncing:  # the query control moved by the code below, not by the student
+                return
             if hide.value != self._hide_special:  # re-crop from the original weights
+                chosen = self._positions[min(query.value or 0, len(self.tokens) - 1)]
                 try:
                     self._prepare(hide.value)
                 except AttentionInputError as e:  # e.g. nothing but special tokens
@@ -363,7 +391,12 @@ class AttentionWidget:
                     text.value = f"<b>{html.escape(str(e), quote=False)}</b>"
                     return
                 self._hide_special = hide.value
-                query.options = [(f"{i}: {t}", i) for i, t in enumerate(self.tokens)]
+                self._syncing = True  # new options would reset the query to 0: keep the chosen token
+                try:
+                    query.options = [(f"{i}: {t}", i) for i, t in enumerate(self.tokens)]
+                    query.value = nearest(chosen, self._positions)
+                finally:
+                    self._syncing = False
             self.layer, self.head, self.view, self.scale = layer.value, head.value, view.value, scale.value
             self.query = query.value if query.value is not None else 0
             image.value = self.png()

@@ -163,7 +163,7 @@ def test_text_view_shows_the_whole_input_escaped_and_glued():
     page = highlighted_text(["[CLS]", "<script>", "un", "##watch", "##able"], [0.1, 0.5, 0.2, 0.1, 0.1], query=0)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert ">un</span><span" in page and ">watch</span><span" in page  # pieces of one word, no spaces
-    assert page.count("outline") == 1 and "rgba(255, 140, 0, 1.00)" in page  # the largest is the darkest
+    assert page.count("outline") == 1
     long = [torch.full((1, 1, 80, 80), 1 / 80)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -183,3 +183,49 @@ def test_scale_control_redraws_and_the_text_view_follows_the_query():
     text = passage.value
     query.value = 3
     assert passage.value != text and "sat (#3)" in passage.value
+
+
+def luminance(rgb) -> float:
+    red, green, blue = (float(c) for c in rgb[:3])
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def backgrounds(page: str) -> list[tuple[int, int, int]]:
+    import re
+    return [tuple(int(c) for c in m) for m in re.findall(r"background: rgb\((\d+), (\d+), (\d+)\)", page)]
+
+
+def test_heatmap_and_text_view_read_by_the_same_rule():
+    """The text view says "darker = more": so must the heatmap, in the same colours."""
+    from matplotlib import colormaps
+
+    from llmcourse.attention_widget import CMAP
+
+    row = torch.tensor([0.05, 0.6, 0.1, 0.15, 0.05, 0.05])
+    w = AttentionWidget([row.expand(1, 1, 6, 6).clone()], TOKENS, query=2)
+    assert "darker = more" in w.text_view()
+    image = w.figure().axes[0].images[0]
+    painted = image.to_rgba(image.get_array())[2]  # the query's row, as drawn
+    assert luminance(painted[1]) < luminance(painted[0]), "in the heatmap more attention is not darker"
+    shades = backgrounds(w.text_view())
+    assert len(shades) == 6 and luminance(shades[1]) < luminance(shades[0]) < 255
+    top = tuple(round(255 * c) for c in colormaps[CMAP](1.0)[:3])
+    assert shades[1] == top == tuple(round(255 * c) for c in painted[1][:3]), "the two views use other colours"
+    assert "color: white" in w.text_view().split("</span>")[1]  # readable on the darkest shade
+
+
+def test_hiding_special_tokens_keeps_the_chosen_query(monkeypatch):
+    """The same token stays chosen when it is still shown; a hidden one gives way to its nearest."""
+    monkeypatch.setattr(AttentionWidget, "png", lambda self: b"")  # pictures are not the point: 15 redraws
+    w = AttentionWidget(weights(), TOKENS)
+    box = w.widget()
+    _, _, query, hide = box.children[0].children
+    readout = box.children[3]
+    # chosen among all six, then where it is among the shown "the cat sat" (positions 1-3)
+    for chosen, hidden_query, name in [(3, 2, "sat"), (1, 0, "the"), (0, 0, "the"), (4, 2, "sat"), (5, 2, "sat")]:
+        query.value = chosen
+        hide.value = True
+        assert (query.value, w.query) == (hidden_query, hidden_query), TOKENS[chosen]
+        assert f"'{name}' (#{hidden_query})" in readout.value
+        hide.value = False
+        assert TOKENS[query.value] == name and w.query == query.value
