@@ -171,6 +171,9 @@ def _report(args) -> int:
     from . import class_report, lateness, lms
 
     lateness.apply(args.course)
+    if not args.lms:  # Moodle-style "First Last" ids give formgrader names even without a roster
+        from . import gradebook
+        gradebook.set_names(args.course, lms.names_for_gradebook(None, class_report.records(args.course)))
     try:
         lines = class_report.export_lms(args.course, args.lms, args.export, args.roster, args.out,
                                         args.missing, args.id_column) if args.lms else []

@@ -26,7 +26,7 @@ def export_csv(course: Path, rows: list[dict], out: Path) -> None:
         w.writerow(["student", "lesson", "score", "max_score", "raw_score", "status", "late", "flagged",
                     "held_tests", "score_note", "problems"])
         for r in rows:  # score is the official one (after holds); raw_score is nbgrader's
-            w.writerow([r["student"], r["lesson"], r["score"], r["max_score"], r.get("raw_score", r["score"]),
+            w.writerow([lms.spreadsheet_safe(r["student"]), r["lesson"], r["score"], r["max_score"], r.get("raw_score", r["score"]),
                         r["status"], (r["student"], r["lesson"]) in late, bool(r["flags"]),
                         " ".join(r.get("held", [])), r.get("score_note", ""), " | ".join(r["problems"])])
     with open(out / "tests.csv", "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
@@ -34,7 +34,8 @@ def export_csv(course: Path, rows: list[dict], out: Path) -> None:
         w.writerow(["student", "lesson", "test", "points", "max_points", "status"])
         for r in rows:
             for t in r["tests"]:
-                w.writerow([r["student"], r["lesson"], t["grade_id"], t["points"], t["max_points"], t["status"]])
+                w.writerow([lms.spreadsheet_safe(r["student"]), r["lesson"], t["grade_id"], t["points"], t["max_points"],
+                            t["status"]])
 
 
 def plot(rows: list[dict], path: Path) -> None:

@@ -128,6 +128,7 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
     regex = re.compile(pattern) if pattern else None
     named_zone = zone or dt.timezone.utc
     zip_zone = zone or local_zone()
+    lms_judged = set()  # Canvas-named files: no time, but Canvas marks the late ones, so the rest are on time
     if times_from == "files" and Path(source).is_file():
         collection.problems.append(f"submission times are the zip's file times, read as local time in "
                                    f"{_zone_name(zip_zone)} (--timezone to change)")
@@ -162,6 +163,8 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
             sub.notes.append(f"late by {_duration(stamp - deadline)} (deadline {deadline.isoformat()})")
         if "Canvas marked it late" in sub.notes:  # the LMS knows its deadline (and extensions)
             sub.late = True
+        if not exchange and regex is None and _canvas_named(base):
+            lms_judged.add(name)
         found.setdefault((sub.student, sub.lesson), []).append((sub, read(), parsed.account))
 
     contents = {}
@@ -178,11 +181,17 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
                                         for v in group[:-1]]
             collection.submissions.append(sub)
             contents[key] = data
-    collection.problems += _lateness_warnings(collection.submissions, deadline)
+    collection.problems += _lateness_warnings(collection.submissions, deadline, lms_judged)
     return collection, contents
 
 
-def _lateness_warnings(submissions: list[Submission], deadline: dt.datetime | None) -> list[str]:
+def _canvas_named(base: str) -> bool:
+    return bool(filenames.CANVAS.fullmatch(base)) and not filenames.MOODLE.fullmatch(base) \
+        and not filenames.BLACKBOARD.fullmatch(base)
+
+
+def _lateness_warnings(submissions: list[Submission], deadline: dt.datetime | None,
+                       lms_judged: set[str]) -> list[str]:
     """A batch where everyone is late is more likely a wrong deadline, zone or time source."""
     warnings = []
     for lesson in sorted({s.lesson for s in submissions}):
@@ -190,7 +199,7 @@ def _lateness_warnings(submissions: list[Submission], deadline: dt.datetime | No
         if len(batch) > 1 and all(s.late for s in batch):
             warnings.append(f"WARNING: all {len(batch)} submissions of {lesson} look late: check the deadline, "
                             "its time zone (--timezone) and where the times come from (--times-from, --timestamps)")
-        unknown = [s for s in batch if s.timestamp is None and not s.late]
+        unknown = [s for s in batch if s.timestamp is None and not s.late and s.source not in lms_judged]
         if deadline and unknown:
             warnings.append(f"{len(unknown)} submission(s) of {lesson} have no submission time, so their "
                             "lateness is unknown: give the LMS's times with --timestamps FILE, or use the "

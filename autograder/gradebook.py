@@ -118,6 +118,8 @@ def set_manual_scores(course: Path, student: str, lesson: str, scores_by_id: dic
 def set_names(course: Path, names: dict[str, tuple[str, str, str]]) -> None:
     """Give the gradebook's students their names and email ({id: (first, last, email)}), so
     formgrader lists people, not "None, None". Only students already in the gradebook."""
+    if not names:
+        return
     with opened(course) as gb:
         known = {s.id for s in gb.students}
         for student, (first, last, email) in names.items():

@@ -19,12 +19,14 @@ import datetime as dt
 import json
 import math
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 from . import gradebook, holds, record
-from .collect import load as load_collection
+from .collect import MANIFEST, load as load_collection
 
 FILE = "deadlines.json"
+NOTE = "late penalty: "
 PER_DAY = re.compile(r"per-day:(\d+(?:\.\d+)?)")
 
 
@@ -73,7 +75,8 @@ def apply(course: Path) -> int:
     rules = load(course)
     if not rules:
         return 0
-    collected = {(s.student, s.lesson): s for s in load_collection(course).submissions}
+    collection = load_collection(course)
+    collected = {(s.student, s.lesson): s for s in collection.submissions}
     penalised = 0
     for rec in record.load_all(course):
         rule = rules.get(rec.lesson)
@@ -92,8 +95,11 @@ def apply(course: Path) -> int:
         rec.score = before
         rec.score_note = holds.explain(rec)
         rec.score = max(0.0, before - off)
+        sub.notes = [n for n in sub.notes if not n.startswith(NOTE)]  # the feedback page shows these
         if off:
             rec.score_note = "; ".join(n for n in (rec.score_note, why) if n)
+            sub.notes.append(f"{NOTE}{why}")
             penalised += 1
         rec.save(course)
+    (course / MANIFEST).write_text(json.dumps(asdict(collection), indent=1))
     return penalised

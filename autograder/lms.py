@@ -65,6 +65,13 @@ class Roster:
         return [p for p in self.people if p.key == student]
 
 
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text: student ids come from file names a student chose, and
+    one starting with = + - @ would be run as a formula when the instructor opens the CSV."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _rows(path: Path) -> list[list[str]]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
@@ -223,7 +230,8 @@ def wide_csv(roster: Roster | None, records: list[dict], lessons: list[str], max
         for student, first, last, got, note in rows:
             cells = [_score(got[lesson], missing) or "missing" for lesson in lessons]
             total = sum(got[lesson][0] for lesson in lessons if got[lesson] is not None)
-            w.writerow([student, first, last, *cells, f"{total:g}", f"{total_max:g}", note])
+            w.writerow([spreadsheet_safe(student), spreadsheet_safe(first), spreadsheet_safe(last), *cells,
+                        f"{total:g}", f"{total_max:g}", note])
     return out
 
 

@@ -19,6 +19,7 @@ from autograder.grade import prepare
 from autograder.record import Record
 
 LESSON = "00_setup"
+pytestmark = pytest.mark.xdist_group("formgrader")  # one worker builds the course once
 LEAKS = ("BEGIN HIDDEN TESTS", "matches_solution")
 
 
@@ -53,7 +54,7 @@ def test_generate_feedback_refuses_a_submission_the_course_did_not_grade(course)
     assert not target.exists() or not [leak for leak in LEAKS if leak in target.read_text()]
 
 
-@pytest.mark.xdist_group("browser")
+@pytest.mark.slow
 def test_the_formgrader_button_in_chromium(course, tmp_path, artifacts):
     """An instructor clicks "Generate Feedback" for alice in formgrader, then opens the page."""
     from playwright.sync_api import sync_playwright
