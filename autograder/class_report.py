@@ -147,7 +147,9 @@ def markdown(course: Path, rows: list[dict], similar: list | None = None) -> str
     if not any(r["flags"] for r in rows):
         lines.append("- none")
     if similar is not None:
-        lines += ["", "## Similar answers (for review, never penalised)", ""] + similarity.markdown(similar)
+        lines += ["", "## Similar answers (for review, never penalised)", ""]
+        lines += similarity.markdown(similar) if all(isinstance(p, similarity.Pair) for p in similar) \
+            else [f"- {_cell(p)}" for p in similar]
     lms_notes = CourseFolder(course).reports / "lms.txt"
     if lms_notes.is_file():
         lines += ["", "## Grades for the LMS", ""] + [f"- {_cell(line)}" for line in lms_notes.read_text().splitlines()]
@@ -171,6 +173,9 @@ def write(course: Path, similarity_threshold: float = similarity.THRESHOLD) -> P
     export_csv(course, rows, out)
     if rows:
         plot(rows, out / "scores.png")
-    similar = similarity.write(course, out / "similarity", similarity_threshold)
+    try:  # a review aid: it must never cost the instructor the report
+        similar = similarity.write(course, out / "similarity", similarity_threshold)
+    except Exception as e:
+        similar = [f"the comparison failed ({type(e).__name__}: {str(e)[:200]})"]
     (out / "report.md").write_text(markdown(course, rows, similar), encoding="utf-8", errors="backslashreplace")
     return out

@@ -169,3 +169,30 @@ def test_side_by_side_pages_escape_student_code(tmp_path):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     table = "\n".join(similarity.markdown(pairs))
     assert table.index("fay") < table.index("ana") and "similarity/00_setup-1.html" in table
+
+
+def test_hostile_submissions_do_not_stop_the_comparison(tmp_path):
+    course = tmp_path / "course"
+    folder = CourseFolder(course)
+    notebooks = {
+        "deep": b"[" * 100_000,                                   # nesting no parser should follow
+        "odd": json.dumps({"cells": [{"cell_type": "code", "source": [1, None]}, "x", {"cell_type": "code",
+                                                                                      "source": 7}]}).encode(),
+        "binary": bytes(range(256)) * 10,
+        "untokenizable": json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "def f(:\n  '''unterminated\n\x00" + HEAD)])).encode(),
+        **{s: json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(HEAD + PLANTED[s])])).encode()
+           for s in ("fay", "gus")},
+    }
+    for student, data in notebooks.items():
+        path = folder.submission(student, "00_setup")
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a notebook")
+    link = folder.submission("linker", "00_setup")
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    pairs = similarity.write(course, tmp_path / "pages")
+    assert (pairs[0].a, pairs[0].b) == ("fay", "gus") and pairs[0].page
+    assert all("linker" not in (p.a, p.b) for p in pairs)
