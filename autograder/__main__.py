@@ -56,9 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", help="IANA zone (e.g. Europe/Berlin) of times that name none: the deadline, "
                                       "file names, --timestamps, and zip file times (default for those: this "
                                       "machine's zone)")
-    p.add_argument("--late-policy", default="none",
-                   help="none (default: flagged only), nbgrader (a late submission scores 0) or per-day:P "
-                        "(P %% of the points off per started day late)")
+    p.add_argument("--late-policy",
+                   help="none (the default: flagged only), nbgrader (a late submission scores 0) or per-day:P "
+                        "(P %% of the points off per started day late); kept for the lessons collected")
 
     p = sub.add_parser("grade", help="autograde the collected submissions, then feedback and report")
     p.add_argument("--course", type=Path, default=DEFAULT_COURSE)
@@ -147,7 +147,7 @@ def _collect(args, lessons) -> int:
 
     try:
         zone = zoneinfo.ZoneInfo(args.timezone) if args.timezone else None
-        policy = lateness.check_policy(args.late_policy)
+        policy = lateness.check_policy(args.late_policy) if args.late_policy else None
         deadline = dt.datetime.fromisoformat(args.deadline) if args.deadline else None
         timestamps = read_timestamps(args.timestamps, zone or dt.timezone.utc) if args.timestamps else None
     except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError) as e:

@@ -37,15 +37,20 @@ def check_policy(text: str) -> str:
                      "per-day:P (P % of the points off per started day late, 0 < P <= 100)")
 
 
-def save(course: Path, lessons: list[str], deadline: dt.datetime | None, policy: str) -> None:
+def save(course: Path, lessons: list[str], deadline: dt.datetime | None, policy: str | None) -> None:
+    """Set these lessons' deadline and policy; what is not given stays as an earlier collect set it
+    (collecting one late student again changes nothing else)."""
+    if deadline is None and policy is None:
+        return
     path = Path(course) / FILE
     known = load(course)
     for lesson in lessons:
-        entry = known.setdefault(lesson, {})
+        entry = known.setdefault(lesson, {"policy": "none"})
         if deadline is not None:
             entry["deadline"] = deadline.isoformat()
             gradebook.set_duedate(course, lesson, deadline.astimezone(dt.timezone.utc).replace(tzinfo=None))
-        entry["policy"] = check_policy(policy)
+        if policy is not None:
+            entry["policy"] = check_policy(policy)
     path.write_text(json.dumps(known, indent=1))
 
 

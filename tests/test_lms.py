@@ -72,6 +72,11 @@ def test_the_late_policy_is_in_the_official_score_and_the_gradebook(course):
         assert gb.find_submission(LESSON, "smithjo_102").late_submission_penalty == pytest.approx(0.3)
     grades = {r["student"]: r for r in csv.DictReader(open(CourseFolder(course).reports / "grades.csv"))}
     assert float(grades["smithjo_102"]["score"]) == pytest.approx(2.7)
+    again = course.parent / "one_late.zip"  # collecting one student again keeps the lesson's policy
+    with zipfile.ZipFile(again, "w") as z:
+        z.writestr("smithjo_LATE_102_5004_00_setup.ipynb", b"{}")
+    assert main(["collect", str(again), "--course", str(course), "--lessons", LESSON]) == 0
+    assert lateness.load(course)[LESSON] == {"policy": "per-day:10", "deadline": "2026-11-21T00:00:00+00:00"}
     assert main(["feedback", "--course", str(course)]) == 0  # applying it again changes nothing
     page = CourseFolder(course).feedback("smithjo_102", LESSON).read_text()
     assert "2.7 / 3" in page and page.count("late penalty: late 1 day(s): -0.3 point(s)") == 1
