@@ -33,6 +33,7 @@ def course(tmp_path_factory):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(solution_notebook(LESSON), target)
         gradebook.store(course, student, LESSON, {}, [])
+    gradebook.set_names(course, {"alice": ("Alice", "Liddell", "")})  # what `report --lms` does from a roster
     Record("alice", LESSON, score=2, max_score=3, tests=[
         {"grade_id": "test_softmax_small", "points": 2, "max_points": 3, "status": "failed",
          "message": "✓ rows sum to 1\n✗ matches the solution on random inputs (hidden)"}]).save(course)
@@ -85,6 +86,7 @@ def test_the_formgrader_button_in_chromium(course, tmp_path, artifacts):
             try:
                 page.goto(f"{url}/formgrader/manage_submissions/{LESSON}", timeout=60_000)
                 row = page.locator("tr", has_text="alice").first
+                assert "Liddell, Alice" in row.inner_text(timeout=30_000)  # a name, not "None, None"
                 row.locator(".generate-feedback a").click(timeout=30_000)
                 page.locator("#success-modal").wait_for(timeout=60_000)
                 page.screenshot(path=str(shots / "generated.png"), full_page=True)
