@@ -39,3 +39,8 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# formgrader's "Generate Feedback" (`nbgrader generate_feedback`) writes the course's verdict page
+# from the grading record, never the autograded notebook, whose HTML would show the hidden tests
+# (autograder/formgrader_feedback.py); a submission without a record is refused with a message.
+c.GenerateFeedback.exporter_class = "autograder.formgrader_feedback.CourseFeedback"

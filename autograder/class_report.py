@@ -1,7 +1,8 @@
 """The class summary: grades export (CSV), a plot, and a Markdown report for the instructor.
 
 Reads the grading records in <course>/grading/ (whose scores were read from the gradebook) and
-<course>/collection.json; writes <course>/reports/{grades.csv, tests.csv, scores.png, report.md}.
+<course>/collection.json; writes <course>/reports/{grades.csv, tests.csv, scores.png, report.md},
+the similarity pages (similarity.py) and, on request, the grades an LMS imports (lms.py).
 """
 
 import csv
@@ -9,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
-from . import record, sandbox
+from . import gradebook, lms, record, sandbox, similarity
 from .collect import load as load_collection
 from .course import CourseFolder
 
@@ -25,7 +26,7 @@ def export_csv(course: Path, rows: list[dict], out: Path) -> None:
         w.writerow(["student", "lesson", "score", "max_score", "raw_score", "status", "late", "flagged",
                     "held_tests", "score_note", "problems"])
         for r in rows:  # score is the official one (after holds); raw_score is nbgrader's
-            w.writerow([r["student"], r["lesson"], r["score"], r["max_score"], r.get("raw_score", r["score"]),
+            w.writerow([lms.spreadsheet_safe(r["student"]), r["lesson"], r["score"], r["max_score"], r.get("raw_score", r["score"]),
                         r["status"], (r["student"], r["lesson"]) in late, bool(r["flags"]),
                         " ".join(r.get("held", [])), r.get("score_note", ""), " | ".join(r["problems"])])
     with open(out / "tests.csv", "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
@@ -33,7 +34,8 @@ def export_csv(course: Path, rows: list[dict], out: Path) -> None:
         w.writerow(["student", "lesson", "test", "points", "max_points", "status"])
         for r in rows:
             for t in r["tests"]:
-                w.writerow([r["student"], r["lesson"], t["grade_id"], t["points"], t["max_points"], t["status"]])
+                w.writerow([lms.spreadsheet_safe(r["student"]), r["lesson"], t["grade_id"], t["points"], t["max_points"],
+                            t["status"]])
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -66,7 +68,42 @@ def plot(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def markdown(course: Path, rows: list[dict]) -> str:
+def export_lms(course: Path, kind: str, export: Path | None = None, roster_file: Path | None = None,
+               out: Path | None = None, missing: str = "blank", id_column: str | None = None) -> list[str]:
+    """Write the grades file an LMS imports (kind: canvas, moodle, csv) for the lessons graded so
+    far; give the gradebook's students the roster's names. Returns what to tell the instructor."""
+    course = Path(course)
+    rows = records(course)
+    if kind in ("canvas", "moodle") and export is None:
+        raise lms.RosterError(f"--lms {kind} fills in the gradebook you exported from {kind.title()}: "
+                              "give it with --export FILE")
+    roster = (lms.read_canvas(export) if kind == "canvas" else
+              lms.read_moodle(export, id_column) if kind == "moodle" else
+              lms.read_roster(roster_file) if roster_file else
+              lms.read_canvas(export) if export else None)
+    lessons = sorted({r["lesson"] for r in rows})  # graded so far: lessons not yet handed in count for nothing
+    max_points = {lesson: max(r["max_score"] for r in rows if r["lesson"] == lesson) for lesson in lessons}
+    out_dir = CourseFolder(course).reports
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = Path(out or out_dir / f"{kind}_import.csv")
+    if kind == "csv":
+        lms.wide_csv(roster, rows, lessons, max_points, out, missing)
+    else:
+        lms.import_file(roster, lms.match(roster, rows), lessons, max_points, out, missing)
+    gradebook.set_names(course, lms.names_for_gradebook(roster, rows))
+    lines = [f"wrote {out} ({kind}: {len(lessons)} lesson(s): {', '.join(lessons)})"]
+    if roster is not None:
+        matched = lms.match(roster, rows)
+        handed_in = {p.key for p in matched.names.values()}
+        lines.append(f"roster: {len(roster.people)} student(s), {len(handed_in)} with a submission, "
+                     f"{len(roster.people) - len(handed_in)} without any")
+        lines += [f"NOT ON THE ROSTER: {s} (graded, but left out of the import file)" for s in matched.unknown]
+        lines += [f"AMBIGUOUS: {s} fits several roster rows (left out of the import file)" for s in matched.ambiguous]
+    (out_dir / "lms.txt").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="backslashreplace")
+    return lines
+
+
+def markdown(course: Path, rows: list[dict], similar: list | None = None) -> str:
     lines = ["# Grading report", "", "## Protections on this machine", ""]
     lines += [f"- {name}: **{state}**" for name, state in sandbox.protections().items()]
     lines += ["", "## Scores", "", "![scores](scores.png)", "", "| lesson | submissions | mean | min | max |",
@@ -109,6 +146,13 @@ def markdown(course: Path, rows: list[dict]) -> str:
             lines.append(f"- {r['student']} / {r['lesson']}: `{flag}`")
     if not any(r["flags"] for r in rows):
         lines.append("- none")
+    if similar is not None:
+        lines += ["", "## Similar answers (for review, never penalised)", ""]
+        lines += similarity.markdown(similar) if all(isinstance(p, similarity.Pair) for p in similar) \
+            else [f"- {_cell(p)}" for p in similar]
+    lms_notes = CourseFolder(course).reports / "lms.txt"
+    if lms_notes.is_file():
+        lines += ["", "## Grades for the LMS", ""] + [f"- {_cell(line)}" for line in lms_notes.read_text().splitlines()]
     collection = load_collection(course)
     lines += ["", "## Collection", ""]
     lines += [f"- {s.student} / {s.lesson}: {'; '.join(s.notes)}" for s in collection.submissions if s.notes]
@@ -121,7 +165,7 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def write(course: Path) -> Path:
+def write(course: Path, similarity_threshold: float = similarity.THRESHOLD) -> Path:
     course = Path(course)
     out = CourseFolder(course).reports
     out.mkdir(exist_ok=True)
@@ -129,5 +173,9 @@ def write(course: Path) -> Path:
     export_csv(course, rows, out)
     if rows:
         plot(rows, out / "scores.png")
-    (out / "report.md").write_text(markdown(course, rows), encoding="utf-8", errors="backslashreplace")
+    try:  # a review aid: it must never cost the instructor the report
+        similar = similarity.write(course, out / "similarity", similarity_threshold)
+    except Exception as e:
+        similar = [f"the comparison failed ({type(e).__name__}: {str(e)[:200]})"]
+    (out / "report.md").write_text(markdown(course, rows, similar), encoding="utf-8", errors="backslashreplace")
     return out

@@ -45,31 +45,62 @@ class Collection:
     problems: list[str] = field(default_factory=list)  # files that were not collected, and why
 
 
-def _parse_time(text: str | None) -> dt.datetime | None:
+def _parse_time(text: str | None, zone: dt.tzinfo = dt.timezone.utc) -> dt.datetime | None:
+    """A time as LMSs and nbgrader write it; one that names no zone is in `zone`."""
     if not text:
         return None
-    text = text.strip().replace(" UTC", "")
+    text = text.strip()
+    if text.endswith(" UTC"):
+        text, zone = text[:-len(" UTC")], dt.timezone.utc
     for fmt in ("%Y%m%dT%H%M%S", "%Y%m%d%H%M%S", "%Y%m%dT%H%M", "%Y%m%d%H%M", "%Y-%m-%d-%H-%M-%S"):
         try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.timezone.utc)
+            return dt.datetime.strptime(text, fmt).replace(tzinfo=zone)
         except ValueError:
             pass
     try:
         t = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=zone)
 
 
-def _candidates(source: Path):
-    """(name, timestamp or None, read-bytes function, exchange-match or None) for every file."""
+def local_zone() -> dt.tzinfo:
+    """This machine's time zone: what a zip made here writes its local file times in."""
+    return dt.datetime.now().astimezone().tzinfo
+
+
+def read_timestamps(path: Path, zone: dt.tzinfo = dt.timezone.utc) -> dict:
+    """The submission times an LMS reported, from a CSV with `submitted_at` and either `file`
+    (the exported file's name) or `student` and `lesson`: {file name or (student, lesson): time}."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "submitted_at" not in rows[0] or not ({"file"} <= rows[0].keys()
+                                                         or {"student", "lesson"} <= rows[0].keys()):
+        raise ValueError(f"{path}: a timestamps file needs a submitted_at column and either a file column "
+                         "(the exported file's name) or student and lesson columns")
+    times = {}
+    for n, row in enumerate(rows, start=2):
+        stamp = _parse_time(row["submitted_at"], zone)
+        if stamp is None:
+            raise ValueError(f"{path}, line {n}: {row['submitted_at']!r} is not a time (write ISO 8601, "
+                             "e.g. 2026-11-20T23:59:00+01:00)")
+        key = row["file"].strip() if row.get("file") else (row["student"].strip(), row["lesson"].strip())
+        times[key] = stamp
+    return times
+
+
+def _candidates(source: Path, zone: dt.tzinfo):
+    """(name, file time or None, read-bytes function, exchange-match or None) for every file.
+    A zip stores its files' local times without a zone: they are read in `zone`."""
     source = Path(source)
     if source.is_file() and zipfile.is_zipfile(source):
         archive = zipfile.ZipFile(source)
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            stamp = dt.datetime(*info.date_time, tzinfo=dt.timezone.utc)
+            stamp = dt.datetime(*info.date_time, tzinfo=zone)
             yield info.filename, stamp, (lambda i=info: archive.read(i)), None
         return
     if not source.is_dir():
@@ -83,12 +114,26 @@ def _candidates(source: Path):
 
 
 def scan(source: Path, lessons: list[str], pattern: str | None = None,
-         deadline: dt.datetime | None = None) -> tuple[Collection, dict]:
-    """Decide what each file in `source` is. Returns the collection and {(student, lesson): bytes}."""
+         deadline: dt.datetime | None = None, times_from: str = "lms", zone: dt.tzinfo | None = None,
+         timestamps: dict | None = None) -> tuple[Collection, dict]:
+    """Decide what each file in `source` is. Returns the collection and {(student, lesson): bytes}.
+
+    Submission times come from what the LMS says: a time in the file name (Blackboard, nbgrader),
+    the exchange folder, or `timestamps` (read_timestamps); Canvas's `late` marker makes a file
+    late whatever its time. File and zip times only with times_from="files" (zip times are local
+    times, read in `zone`, by default this machine's). Times without a zone are in `zone` (UTC
+    if none is given)."""
     found: dict[tuple[str, str], list[tuple[Submission, bytes, str | None]]] = {}
     collection = Collection()
     regex = re.compile(pattern) if pattern else None
-    for name, stamp, read, exchange in _candidates(source):
+    named_zone = zone or dt.timezone.utc
+    zip_zone = zone or local_zone()
+    lms_judged = set()  # Canvas-named files: no time, but Canvas marks the late ones, so the rest are on time
+    if times_from == "files" and Path(source).is_file():
+        collection.problems.append(f"submission times are the zip's file times, read as local time in "
+                                   f"{_zone_name(zip_zone)} (--timezone to change)")
+    for name, stamp, read, exchange in _candidates(source, zip_zone):
+        file_time = stamp if times_from == "files" else None
         base = name.rsplit("/", 1)[-1]
         if base.startswith(".") or name.startswith("__MACOSX/") or base in EXCHANGE_FILES:
             if base not in EXCHANGE_FILES:
@@ -105,7 +150,9 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
             stamp = _parse_time(exchange["timestamp"]) or stamp
         else:
             parsed = filenames.parse(base, lessons, regex)
-            stamp = _parse_time(parsed.timestamp) or stamp
+            stamp = (_parse_time(parsed.timestamp, named_zone)
+                     or (timestamps or {}).get(base) or (timestamps or {}).get((parsed.student, parsed.lesson))
+                     or file_time)
         if parsed.problem:
             collection.problems.append(f"{name}: not collected: {parsed.problem}")
             continue
@@ -114,6 +161,10 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
         if deadline and stamp and stamp > deadline:
             sub.late = True
             sub.notes.append(f"late by {_duration(stamp - deadline)} (deadline {deadline.isoformat()})")
+        if "Canvas marked it late" in sub.notes:  # the LMS knows its deadline (and extensions)
+            sub.late = True
+        if not exchange and regex is None and _canvas_named(base):
+            lms_judged.add(name)
         found.setdefault((sub.student, sub.lesson), []).append((sub, read(), parsed.account))
 
     contents = {}
@@ -130,7 +181,34 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
                                         for v in group[:-1]]
             collection.submissions.append(sub)
             contents[key] = data
+    collection.problems += _lateness_warnings(collection.submissions, deadline, lms_judged)
     return collection, contents
+
+
+def _canvas_named(base: str) -> bool:
+    return bool(filenames.CANVAS.fullmatch(base)) and not filenames.MOODLE.fullmatch(base) \
+        and not filenames.BLACKBOARD.fullmatch(base)
+
+
+def _lateness_warnings(submissions: list[Submission], deadline: dt.datetime | None,
+                       lms_judged: set[str]) -> list[str]:
+    """A batch where everyone is late is more likely a wrong deadline, zone or time source."""
+    warnings = []
+    for lesson in sorted({s.lesson for s in submissions}):
+        batch = [s for s in submissions if s.lesson == lesson]
+        if len(batch) > 1 and all(s.late for s in batch):
+            warnings.append(f"WARNING: all {len(batch)} submissions of {lesson} look late: check the deadline, "
+                            "its time zone (--timezone) and where the times come from (--times-from, --timestamps)")
+        unknown = [s for s in batch if s.timestamp is None and not s.late and s.source not in lms_judged]
+        if deadline and unknown:
+            warnings.append(f"{len(unknown)} submission(s) of {lesson} have no submission time, so their "
+                            "lateness is unknown: give the LMS's times with --timestamps FILE, or use the "
+                            "files' times with --times-from files")
+    return warnings
+
+
+def _zone_name(zone: dt.tzinfo) -> str:
+    return str(getattr(zone, "key", None) or dt.datetime.now(zone).tzname())
 
 
 def _by_person(student: str, lesson: str, versions: list, collection: Collection) -> dict:
@@ -155,10 +233,11 @@ def _duration(delta: dt.timedelta) -> str:
 
 
 def collect(source: Path, course: Path, lessons: list[str], pattern: str | None = None,
-            deadline: dt.datetime | None = None) -> Collection:
+            deadline: dt.datetime | None = None, times_from: str = "lms", zone: dt.tzinfo | None = None,
+            timestamps: dict | None = None) -> Collection:
     """Copy the submissions into course/submitted/ and merge what was found into collection.json
     (a later collect of one late student replaces only that student's entries)."""
-    collection, contents = scan(source, lessons, pattern, deadline)
+    collection, contents = scan(source, lessons, pattern, deadline, times_from, zone, timestamps)
     for sub in collection.submissions:
         notebook = CourseFolder(course).submission(sub.student, sub.lesson)
         folder = notebook.parent
@@ -179,6 +258,7 @@ def collect(source: Path, course: Path, lessons: list[str], pattern: str | None 
         [s for s in old.submissions if (s.student, s.lesson) not in replaced] + collection.submissions,
         old.problems + [p for p in collection.problems if p not in old.problems])
     merged.submissions.sort(key=lambda s: (s.lesson, s.student))
+    Path(course).mkdir(parents=True, exist_ok=True)
     (Path(course) / MANIFEST).write_text(json.dumps(asdict(merged), indent=1))
     return collection
 

@@ -113,3 +113,33 @@ def set_manual_scores(course: Path, student: str, lesson: str, scores_by_id: dic
             except MissingEntry:
                 continue
         gb.db.commit()
+
+
+def set_names(course: Path, names: dict[str, tuple[str, str, str]]) -> None:
+    """Give the gradebook's students their names and email ({id: (first, last, email)}), so
+    formgrader lists people, not "None, None". Only students already in the gradebook."""
+    if not names:
+        return
+    with opened(course) as gb:
+        known = {s.id for s in gb.students}
+        for student, (first, last, email) in names.items():
+            if student in known:
+                gb.update_or_create_student(student, first_name=first or None, last_name=last or None,
+                                            email=email or None)
+
+
+def set_duedate(course: Path, lesson: str, duedate) -> None:
+    """The lesson's due date (an aware datetime), which nbgrader's lateness reads."""
+    with opened(course) as gb:
+        gb.update_or_create_assignment(lesson, duedate=duedate)
+
+
+def set_late_penalty(course: Path, student: str, lesson: str, penalty: float) -> float:
+    """Write a submission's late penalty where nbgrader keeps it (its notebooks' late penalty,
+    shown by formgrader and `nbgrader export`); returns the gradebook's score before it."""
+    with opened(course) as gb:
+        submission = gb.find_submission(lesson, student)
+        for i, notebook in enumerate(submission.notebooks):  # the lesson is one notebook
+            notebook.late_submission_penalty = penalty if i == 0 else 0.0
+        gb.db.commit()
+        return submission.score

@@ -20,7 +20,9 @@ def test_collect_reports_everything(tmp_path):
         put("dave_homework.ipynb", (2026, 11, 20, 10, 0, 0))
         put("README.txt", (2026, 11, 20, 10, 0, 0))
     deadline = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
-    found, _ = scan_files(zpath, ["00_setup", "01_attention"], deadline=deadline)
+    # the zip's own times, read as UTC: asked for (by default only the LMS's times count)
+    found, _ = scan_files(zpath, ["00_setup", "01_attention"], deadline=deadline, times_from="files",
+                          zone=dt.timezone.utc)
     by = {s.student: s for s in found.submissions}
     assert set(by) == {"alice", "bob", "carol"}
     assert "duplicate" in " ".join(by["bob"].notes) and by["bob"].source.endswith("T110000_00_setup.ipynb")
@@ -28,7 +30,7 @@ def test_collect_reports_everything(tmp_path):
     problems = " ".join(found.problems)
     assert "dave_homework.ipynb" in problems and "README.txt" in problems and "older duplicate" in problems
     course = tmp_path / "course"
-    collect(zpath, course, ["00_setup", "01_attention"], deadline=deadline)
+    collect(zpath, course, ["00_setup", "01_attention"], deadline=deadline, times_from="files", zone=dt.timezone.utc)
     assert (course / "submitted" / "carol" / "00_setup" / "00_setup.ipynb").exists()
     assert len(load_collection(course).submissions) == 3
 

@@ -45,7 +45,7 @@ def test_zip_batch_end_to_end(tmp_path, capsys):
             z.writestr(zipfile.ZipInfo(name, date_time=when), data)
     course = tmp_path / "course"
     assert main(["collect", str(zpath), "--course", str(course), "--lessons", LESSON,
-                 "--deadline", "2026-11-21T00:00"]) == 0
+                 "--deadline", "2026-11-21T00:00", "--times-from", "files", "--timezone", "UTC"]) == 0
     start = time.perf_counter()
     assert main(["grade", "--allow-unjailed", "--course", str(course), "--lessons", LESSON, "--workers", "2",
                  "--cell-timeout", "20", "--notebook-timeout", "120"]) == 0
