@@ -25,3 +25,8 @@ def test_the_local_cluster_refuses_clients_it_did_not_create():
     finally:
         client.close()
         cluster.close()
+
+
+def test_a_tls_cluster_without_certificates_says_what_to_set():
+    with pytest.raises(SystemExit, match="DASK_DISTRIBUTED__COMM__TLS__CA_FILE"):
+        workers.connect("tls://127.0.0.1:1")
