@@ -9,6 +9,7 @@ from autograder import workers
 pytest.importorskip("distributed")
 
 
+@pytest.mark.slow  # a cluster start and two refused connections: about 13 s
 def test_the_local_cluster_refuses_clients_it_did_not_create():
     from distributed import Client
     from distributed.security import Security
