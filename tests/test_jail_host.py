@@ -1,25 +1,21 @@
 """The jail gives nothing of the host: no uid of root's, nothing of the host's disk writable, every
 writable place a size-capped, nosuid tmpfs of the jail's own, /etc/shadow unreadable when grading
-as root. Checked twice: with a plain Python in the jail (fast), and from inside a graded
-submission's kernel, the way a student would look (one job)."""
+as root. Checked twice, the way a student would look: with a plain Python in the jail, and
+from inside a kernel started through the grading kernel spec (a few seconds, no nbgrader)."""
 
+import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from autograder import grade, sandbox
-from autograder.collect import collect
-from autograder.course import CourseFolder
-from autograder.grade import grade_all
-
-from test_grading import LESSON, solution_code
-from test_grading_batch import notebook
+from autograder import sandbox
 
 LIMITS = sandbox.Limits(tmp_mb=32, scratch_mb=16, shm_mb=8)  # small caps: cheap to fill
 jailed = pytest.mark.skipif(not sandbox.bwrap_works()[0], reason="bubblewrap cannot run here")
@@ -89,27 +85,34 @@ def test_a_process_in_the_jail_reaches_nothing_of_the_host(tmp_path):
 
 
 @jailed
-@pytest.mark.slow
-def test_a_graded_kernel_leaves_nothing_on_the_host(tmp_path):
-    """Through nbgrader, the kernel's own sockets folder included (before: a host folder, written
-    by the kernel, where a setuid-root copy of a shell could be left for a local account)."""
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    nb = nbformat.reads(notebook(solution_code()).decode(), as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(LOOK))
-    (inbox / f"prober_{LESSON}.ipynb").write_text(nbformat.writes(nb))
-    course = grade.prepare(tmp_path / "course", [LESSON])
-    collect(inbox, course, [LESSON])
+def test_a_kernel_in_the_jail_leaves_nothing_on_the_host(tmp_path, monkeypatch):
+    """The kernel as nbgrader starts it (the kernel spec, ZeroMQ over Unix sockets), its own
+    sockets folder included: before, a host folder the kernel wrote, where a setuid-root copy of a
+    shell could be left for a local account to run."""
+    from jupyter_client.manager import KernelManager
+
+    sandbox.install_kernel(tmp_path / "jupyter")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("LLMCOURSE_SANDBOX_LIMITS", json.dumps(dataclasses.asdict(LIMITS)))
+    sockets = Path(tempfile.mkdtemp(prefix="lg-", dir="/tmp"))  # as grading_job makes it
+    manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=f"{sockets}/kernel/k")
     start = time.time()
-    [job] = grade_all(course, [LESSON], LIMITS, students=["prober"])
-    assert job.status == "graded" and job.score == 3, job.problems  # it costs the student nothing
-    graded = nbformat.read(CourseFolder(course).autograded("prober", LESSON), as_version=4)
-    text = "".join(o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.outputs)
-    assert "LOOK " in text, text[-2000:]
+    manager.start_kernel()
+    try:
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        printed = []
+        reply = client.execute_interactive(LOOK, timeout=120, output_hook=lambda m: printed.append(
+            m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok", reply["content"]
+        client.stop_channels()
+    finally:
+        manager.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+    text = "".join(printed)
     seen = json.loads(text.split("LOOK ", 1)[1].splitlines()[0])
     assert_nothing_of_the_host(seen, LIMITS)
     if os.geteuid() == 0:  # its socket folder was locked once the sockets were bound
         assert not seen["sockets_writable"]
-    left = [p for folder in (Path("/tmp"), course) for p in folder.rglob("planted-*")
-            if p.lstat().st_mtime >= start]
-    assert not left
+    assert not [p for p in Path("/tmp").glob("*/planted-*") if p.lstat().st_mtime >= start]
