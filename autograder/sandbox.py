@@ -169,8 +169,7 @@ def kernel_env() -> dict:
     return env
 
 
-def jail(limits: Limits, readable: list[Path] = (), data: dict[str, int] = None,
-         info_fd: int | None = None) -> list[str]:
+def jail(limits: Limits, data: dict[str, int] | None = None, info_fd: int | None = None) -> list[str]:
     """bwrap + prlimit arguments for a program (appended by the caller) in the jail. Nothing of
     the host is writable there: every writable place is a size-capped tmpfs of the jail's own
     (nosuid, nodev), gone with it. `data` are files made for the jail from open file descriptors
@@ -190,7 +189,7 @@ def jail(limits: Limits, readable: list[Path] = (), data: dict[str, int] = None,
                      (1, KERNEL_DIR)):
         args += ["--perms", "1777", "--size", str(mb * 2**20), "--tmpfs", path]
     args += ["--remount-ro", "/dev"]  # bwrap's /dev is a tmpfs without a size: only its shm is writable
-    mounts = sorted(dict.fromkeys([*_read_only_mounts(), *map(Path, readable)]), key=lambda p: len(p.parts))
+    mounts = sorted(_read_only_mounts(), key=lambda p: len(p.parts))
     for folder in _parents(mounts):  # made by us, 0755: the account must be able to walk to the mounts
         args += ["--perms", "0755", "--dir", str(folder)]
     for path in mounts:
