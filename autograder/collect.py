@@ -96,8 +96,8 @@ def _candidates(source: Path, problems: list[str]):
         exchange = EXCHANGE_DIR.fullmatch(parts[where])
         # when it was last written: ctime, which no account can set (mtime can be)
         stamp = dt.datetime.fromtimestamp(max(info.st_mtime, info.st_ctime), dt.timezone.utc)
-        yield relative, stamp, (lambda at=source.joinpath(*parts[:where]), inner=parts[where:], who=exchange["student_id"]:
-                                _exchange_file(at, inner, who)[0]), exchange
+        parent, inner, student = source.joinpath(*parts[:where]), parts[where:], exchange["student_id"]
+        yield relative, stamp, (lambda a=parent, i=inner, s=student: _exchange_file(a, i, s)[0]), exchange
 
 
 def _exchange_owner(student: str) -> int:

@@ -53,7 +53,8 @@ for mount in writable:
                 f.write(b"x" * 2**20)
     except OSError as e:
         mount["stopped"] = e.strerror
-sockets = os.path.dirname(json.load(open("/run/connection.json"))["ip"]) if os.path.exists("/run/connection.json") else None
+connection = "/run/connection.json"  # (where the launcher puts it; a kernel of the old jail has none)
+sockets = os.path.dirname(json.load(open(connection))["ip"]) if os.path.exists(connection) else None
 print("LOOK " + json.dumps({"uid": outer_uid(), "shadow": shadow, "writable": writable,
                             "sockets_writable": bool(sockets) and os.access(sockets, os.W_OK)}))
 '''
