@@ -16,7 +16,10 @@ grading and the report read.
 
 import datetime as dt
 import json
+import os
+import pwd
 import re
+import stat
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ from .course import CourseFolder
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's own, next to the notebook
 EXCHANGE_DIR = re.compile(r"(?P<student_id>[^+/]+)\+(?P<lesson>[^+/]+)\+(?P<timestamp>[^+/]+)(\+[^/]*)?")
 MANIFEST = "collection.json"
+WRITE_SLACK = dt.timedelta(minutes=5)  # nbgrader submit names the folder, then copies the files
 
 
 @dataclass
@@ -91,9 +95,12 @@ def read_timestamps(path: Path, zone: dt.tzinfo = dt.timezone.utc) -> dict:
     return times
 
 
-def _candidates(source: Path, zone: dt.tzinfo):
-    """(name, file time or None, read-bytes function, exchange-match or None) for every file.
-    A zip stores its files' local times without a zone: they are read in `zone`."""
+def _candidates(source: Path, zone: dt.tzinfo, problems: list[str]):
+    """(name, timestamp or None, read-bytes function, exchange-match or None) for every file.
+    A zip stores its files' local times without a zone: they are read in `zone`. In a folder,
+    links and special files are never read (each goes into `problems`), and an exchange folder's
+    files are read only if the folder and the file belong to the student's account
+    (_exchange_file; `read` raises files.Unreadable otherwise)."""
     source = Path(source)
     if source.is_file() and zipfile.is_zipfile(source):
         archive = zipfile.ZipFile(source)
@@ -105,12 +112,48 @@ def _candidates(source: Path, zone: dt.tzinfo):
         return
     if not source.is_dir():
         raise FileNotFoundError(f"{source}: not a folder or a zip file")
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+    for path in sorted(p for p in source.rglob("*") if p.is_symlink() or not p.is_dir()):
         relative = path.relative_to(source).as_posix()
-        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-        exchange = next((m for part in path.relative_to(source).parts[:-1]
-                         if (m := EXCHANGE_DIR.fullmatch(part))), None)
-        yield relative, stamp, path.read_bytes, exchange
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(f"{relative}: not collected: {'a link' if path.is_symlink() else 'not a regular file'}")
+            continue
+        parts = path.relative_to(source).parts
+        where = next((i for i, part in enumerate(parts[:-1]) if EXCHANGE_DIR.fullmatch(part)), None)
+        if where is None:
+            stamp = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
+            yield relative, stamp, (lambda p=path: files.read_bytes(p)), None
+            continue
+        exchange = EXCHANGE_DIR.fullmatch(parts[where])
+        # when it was last written: ctime, which no account can set (mtime can be)
+        stamp = dt.datetime.fromtimestamp(max(info.st_mtime, info.st_ctime), dt.timezone.utc)
+        parent, inner, student = source.joinpath(*parts[:where]), parts[where:], exchange["student_id"]
+        yield relative, stamp, (lambda a=parent, i=inner, s=student: _exchange_file(a, i, s)[0]), exchange
+
+
+def _exchange_owner(student: str) -> int:
+    """The uid an exchange folder of `student` must have: the student's account (nbgrader submit
+    runs as the student); with no such account, only the collecting user's own copy is trusted."""
+    try:
+        return pwd.getpwnam(student).pw_uid
+    except KeyError:
+        return os.geteuid()
+
+
+def _exchange_file(parent: Path, parts: tuple[str, ...], student: str,
+                   limit_mb: int = files.MAX_NOTEBOOK_MB) -> tuple[bytes, os.stat_result]:
+    """A file of an exchange folder (parts[0]) under `parent`: every folder on the way and the file
+    itself opened without following links and owned by the student."""
+    owner = _exchange_owner(student)
+    fd = files.open_folder(parent / parts[0], owner=owner)
+    try:
+        for part in parts[1:-1]:
+            inner = files.open_folder(part, dir_fd=fd, owner=owner)
+            os.close(fd)
+            fd = inner
+        return files.read_file(parts[-1], limit_mb, dir_fd=fd, owner=owner)
+    finally:
+        os.close(fd)
 
 
 def scan(source: Path, lessons: list[str], pattern: str | None = None,
@@ -132,7 +175,7 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
     if times_from == "files" and Path(source).is_file():
         collection.problems.append(f"submission times are the zip's file times, read as local time in "
                                    f"{_zone_name(zip_zone)} (--timezone to change)")
-    for name, stamp, read, exchange in _candidates(source, zip_zone):
+    for name, stamp, read, exchange in _candidates(source, zip_zone, collection.problems):
         file_time = stamp if times_from == "files" else None
         base = name.rsplit("/", 1)[-1]
         if base.startswith(".") or name.startswith("__MACOSX/") or base in EXCHANGE_FILES:
@@ -147,7 +190,12 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
                 parsed.problem = f"student {parsed.student}, but {base!r} is not a notebook of {', '.join(lessons)}"
             elif exchange["lesson"] != parsed.lesson:
                 parsed.notes.append(f"the exchange folder says {exchange['lesson']}")
-            stamp = _parse_time(exchange["timestamp"]) or stamp
+            named = _parse_time(exchange["timestamp"], named_zone)
+            if named and stamp > named + WRITE_SLACK:  # dated before, written after: when it was written
+                parsed.notes.append(f"written {stamp.isoformat()}, after the time its exchange folder "
+                                    f"gives ({named.isoformat()}): dated from when it was written")
+            elif named:
+                stamp = named
         else:
             parsed = filenames.parse(base, lessons, regex)
             stamp = (_parse_time(parsed.timestamp, named_zone)
@@ -165,7 +213,12 @@ def scan(source: Path, lessons: list[str], pattern: str | None = None,
             sub.late = True
         if not exchange and regex is None and _canvas_named(base):
             lms_judged.add(name)
-        found.setdefault((sub.student, sub.lesson), []).append((sub, read(), parsed.account))
+        try:
+            data = read()
+        except files.Unreadable as e:  # a link swapped in, or someone else's folder under this name
+            collection.problems.append(f"{name}: not collected: {e}")
+            continue
+        found.setdefault((sub.student, sub.lesson), []).append((sub, data, parsed.account))
 
     contents = {}
     for (student, lesson), versions in sorted(found.items()):
@@ -247,9 +300,11 @@ def collect(source: Path, course: Path, lessons: list[str], pattern: str | None 
             stamp = dt.datetime.fromisoformat(sub.timestamp).astimezone(dt.timezone.utc)
             (folder / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
         secret = Path(source) / Path(sub.source).parent / "submission_secret.txt"
-        if Path(source).is_dir() and EXCHANGE_DIR.fullmatch(secret.parent.name):
+        if Path(source).is_dir() and (exchange := EXCHANGE_DIR.fullmatch(secret.parent.name)):
             try:  # nbgrader's key for returning feedback through the exchange (release_feedback)
-                (folder / secret.name).write_bytes(files.read_bytes(secret, limit_mb=1))
+                data, _ = _exchange_file(secret.parent.parent, (secret.parent.name, secret.name),
+                                         exchange["student_id"], limit_mb=1)
+                (folder / secret.name).write_bytes(data)
             except files.Unreadable:
                 pass
     old = load(course)
@@ -258,7 +313,7 @@ def collect(source: Path, course: Path, lessons: list[str], pattern: str | None 
         [s for s in old.submissions if (s.student, s.lesson) not in replaced] + collection.submissions,
         old.problems + [p for p in collection.problems if p not in old.problems])
     merged.submissions.sort(key=lambda s: (s.lesson, s.student))
-    Path(course).mkdir(parents=True, exist_ok=True)
+    Path(course).mkdir(parents=True, exist_ok=True)  # (nothing collected: the problems still are)
     (Path(course) / MANIFEST).write_text(json.dumps(asdict(merged), indent=1))
     return collection
 

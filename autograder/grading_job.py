@@ -260,7 +260,8 @@ def _autograde(course: Path, job: Job, rec: Record) -> dict[str, list[str]]:
                    cgroups.ENV: os.pathsep.join(map(str, groups))}
             args = ["autograde", lesson, "--student", student, "--force",
                     f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
-                    f"--KernelManager.ip={sockets}/k", f"--Execute.timeout={limits.cell_timeout}",
+                    f"--KernelManager.ip={sockets}/kernel/k",  # a link into the jail's own tmpfs (sandbox.py)
+                    f"--Execute.timeout={limits.cell_timeout}",
                     "--Execute.interrupt_on_timeout=True", "--Execute.startup_timeout=60",
                     "--OverwriteCells.add_missing_cells=True",
                     "--LimitOutput.max_lines=200", "--LimitOutput.max_traceback=60"]

@@ -43,7 +43,7 @@ def test_jail_hides_the_course_and_the_network(tmp_path):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    args = sandbox.jail(sandbox.Limits(), writable=[tmp_path]) + [
+    args = sandbox.jail(sandbox.Limits()) + [
         sys.executable, "-c", PROBE, str(SOLUTIONS), str(REPO), str(server.getsockname()[1])]
     out = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     server.close()
