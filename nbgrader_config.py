@@ -39,3 +39,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# Submissions are rendered without anything active (formgrader's views and nbgrader's own
+# feedback): a student's outputs, Markdown or metadata must not run script in the instructor's
+# Jupyter origin (autograder/safe_html.py).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.preprocessors = ["autograder.safe_html.PassiveNotebook"]

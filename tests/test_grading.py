@@ -504,18 +504,19 @@ def test_a_number_shown_before_a_failure_earns_no_partial_credit(graded):
 def test_feedback_carries_no_piece_of_a_hidden_test(graded):
     """The student's function read the test cell's source and printed it, base64-encoded and in
     20-character pieces dressed as check lines; the feedback page keeps none of it."""
-    import base64
     import html
     import re
-
-    from autograder import messages
 
     job, text = check(graded, "leak-hidden-tests", 0)  # held: it reads the call stack
     assert job.raw_score == 3  # the answer itself is right
     page = re.sub(r"\s+", "", html.unescape(text))
-    hidden = messages.vocabulary(LESSON).hidden
-    assert not [page[i:i + messages.NGRAM] for i in range(len(page) - messages.NGRAM + 1)
-                if page[i:i + messages.NGRAM] in hidden]
+    cells = nbformat.read(solution_notebook(LESSON), as_version=4).cells
+    hidden = re.sub(r"\s+", "", "".join(part for c in cells for part in re.findall(
+        r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", c.source, re.S)))
+    words = re.findall(r'what="([^"]+)"', hidden)  # the lesson's descriptions: shown by design
+    pieces = {hidden[i:i + 16] for i in range(len(hidden) - 15)}
+    pieces = {p for p in pieces if not any(p in w or w in p for w in words)}
+    assert not [page[i:i + 16] for i in range(len(page) - 15) if page[i:i + 16] in pieces]
     assert not re.search(r"[A-Za-z0-9+/=]{32,}", html.unescape(text)), "an encoded blob reached the page"
     for test in job.tests:  # the verdict in the checks' shapes; nothing the kernel printed
         assert all(re.fullmatch(r"[^\n]+:|  [✓✗] .+|  all \d+ checks passed", line)
