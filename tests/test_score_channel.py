@@ -5,9 +5,10 @@ anything but passive, escaped text. Graded for real (nbgrader in the jail) in on
   str() fails; more checks than the reference), and a display hook that rewrites every message so
   that value := expected, on lesson 01's causal-mask test (its checks are visible: the release
   shows every expected value);
-- an honest answer wrong only where a hidden check looks, held points, hidden tests read from
-  the input history and raised as error messages (reversed), and outputs built to run script in
-  formgrader (HTML with an event handler, JavaScript, Markdown), on lesson 00;
+- an honest answer wrong only where a hidden check looks, held points, and one notebook whose
+  cells after the tests raise its hidden tests (read from the input history, reversed) as error
+  messages and show outputs built to run script in formgrader (HTML with an event handler,
+  JavaScript, an image's metadata, Markdown), on lesson 00;
 - formgrader's page of that submission and its feedback page, opened in Chromium: no script runs.
 """
 
@@ -62,8 +63,6 @@ class Unprintable(Exception):
 def causal_mask(T):
     show = getattr(__import__("IPython.display", fromlist=["x"]), "publish_display_data")
     show({MIME: json.dumps({"exercise": "causal mask", "error": None, "checks": FORGED})})
-    for check in FORGED:  # and the same values, one message a check
-        show({MIME: json.dumps({"value": check["value"]})})
     raise Unprintable()
 '''
 # The real record silenced; a forged one with more checks than the reference, the first ones right
@@ -85,7 +84,7 @@ def softmax(x):
 '''
 # Cells after the tests read the input history and raise its hidden tests, reversed, as errors
 # (and as the name of an exception class)
-LEAK_BY_ERRORS = '''source = "".join(c for c in In if "BEGIN HIDDEN" in c)[::-1]
+LEAK_BY_ERRORS = '''source = "".join(c for c in In if c.startswith("from llmcourse.checks"))[::-1]
 chunk = int(globals().get("_chunk", -1)) + 1
 globals()["_chunk"] = chunk
 Leak = type("H" + "".join(ch for ch in source[chunk * 40:chunk * 40 + 40] if ch.isalnum()), (Exception,), {})
@@ -125,10 +124,9 @@ def batch(tmp_path_factory):
         ("extra-checks", "01_attention"): _with_code(course, "01_attention", "masks", _constants(EXTRA_CHECKS)),
         ("hidden-only-wrong", "00_setup"): _with_code(course, "00_setup", "softmax", HIDDEN_ONLY_WRONG),
         ("held", "00_setup"): _with_code(course, "00_setup", "softmax", "import inspect\n_ = inspect.stack\n" + good),
-        ("leak-by-errors", "00_setup"): _with_code(course, "00_setup", "softmax", good,
-                                                   [code(LEAK_BY_ERRORS) for _ in range(6)]),
-        ("active-outputs", "00_setup"): _with_code(course, "00_setup", "softmax", good,
-                                                   [code(ACTIVE_OUTPUTS), markdown(ACTIVE_MARKDOWN)]),
+        ("hostile-outputs", "00_setup"): _with_code(course, "00_setup", "softmax", good,
+                                                    [code(LEAK_BY_ERRORS) for _ in range(6)]
+                                                    + [code(ACTIVE_OUTPUTS), markdown(ACTIVE_MARKDOWN)]),
     }
     for (student, lesson), data in submissions.items():
         target = course / "submitted" / student / lesson / f"{lesson}.ipynb"
@@ -186,9 +184,9 @@ def test_hidden_tests_raised_as_errors_do_not_reach_the_feedback(batch):
     """Cells after the tests raise errors whose messages (and class names) are the hidden tests
     reversed: the page names only built-in exception types."""
     course, jobs = batch
-    job = jobs[("leak-by-errors", "00_setup")]
+    job = jobs[("hostile-outputs", "00_setup")]
     assert job.raw_score == 3
-    page = (course / "feedback" / "leak-by-errors" / "00_setup" / "00_setup.html").read_text()
+    page = (course / "feedback" / "hostile-outputs" / "00_setup" / "00_setup.html").read_text()
     squeezed = re.sub(r"[\W_]+", "", page)
     reversed_pieces = _reversed_hidden_pieces("00_setup")
     found = [squeezed[i:i + 16] for i in range(len(squeezed) - 15) if squeezed[i:i + 16] in reversed_pieces]
@@ -230,8 +228,8 @@ def test_formgrader_and_feedback_pages_run_no_script_of_the_student(batch, formg
     from playwright.sync_api import sync_playwright
 
     course, _ = batch
-    pages = {"formgrader": formgrader + _formgrader_url(course, "active-outputs", "00_setup"),
-             "feedback": (course / "feedback" / "active-outputs" / "00_setup" / "00_setup.html").as_uri()}
+    pages = {"formgrader": formgrader + _formgrader_url(course, "hostile-outputs", "00_setup"),
+             "feedback": (course / "feedback" / "hostile-outputs" / "00_setup" / "00_setup.html").as_uri()}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         try:
