@@ -44,3 +44,9 @@ c.Autograde.autograde_preprocessors = [
 # from the grading record, never the autograded notebook, whose HTML would show the hidden tests
 # (autograder/formgrader_feedback.py); a submission without a record is refused with a message.
 c.GenerateFeedback.exporter_class = "autograder.formgrader_feedback.CourseFeedback"
+
+# Submissions are rendered without anything active (formgrader's views and nbgrader's own
+# feedback): a student's outputs, Markdown or metadata must not run script in the instructor's
+# Jupyter origin (autograder/safe_html.py).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.preprocessors = ["autograder.safe_html.PassiveNotebook"]

@@ -1,6 +1,8 @@
 """Per-student HTML feedback: the score, what happened to the submission, and for each test its
-result and message. Built from the grading record (messages already redacted), never from the
-test cells' source, so hidden tests stay hidden."""
+result and message. Built from the grading record, whose test messages are the grader's verdict
+in a fixed vocabulary (autograder/verdict.py), never from the test cells' source or the
+submission's outputs, so hidden tests stay hidden and nothing the student's code showed (HTML,
+scripts) is on the page. Every piece of text is escaped. Points held for review show as pending."""
 
 import html
 import shutil
@@ -13,20 +15,30 @@ from .course import CourseFolder
 
 STYLE = """body{font-family:sans-serif;max-width:52em;margin:2em auto;color:#222}
 .passed{color:#1a7f37}.failed,.notrun{color:#b42318}pre{background:#f6f8fa;padding:.6em;white-space:pre-wrap}
-.note{background:#fff4e5;padding:.5em}"""
+.note{background:#fff4e5;padding:.5em}.held{color:#9a6700}"""
 
 
 def render(record: dict, notes: list[str]) -> str:
     e = html.escape
     rows = []
     for t in record["tests"]:
-        css = {"passed": "passed", "failed": "failed"}.get(t["status"], "notrun")
-        rows.append(f"<h3 class='{css}'>{e(t['grade_id'])}: {e(t['status'])} "
-                    f"({t['points']:g} / {t['max_points']:g})</h3><pre>{e(t['message'] or '(no output)')}</pre>")
+        css = {"passed": "passed", "failed": "failed", "held": "held"}.get(t["status"], "notrun")
+        if t["status"] == "held":
+            result = f"{t['max_points']:g} point{'s' * (t['max_points'] != 1)} pending review"
+        else:
+            result = f"{e(t['status'])} ({t['points']:g} / {t['max_points']:g})"
+        rows.append(f"<h3 class='{css}'>{e(t['grade_id'])}: {result}</h3>"
+                    f"<pre>{e(t['message'] or '(no output)')}</pre>")
     problems = "".join(f"<p class='note'>{e(p)}</p>" for p in notes + record["problems"])
+    pending = sum(t["max_points"] for t in record["tests"] if t["status"] == "held")
+    if pending:
+        problems = (f"<p class='note held'>{pending:g} point{'s' * (pending != 1)} pending review: an "
+                    "instructor reads part of your code before they count.</p>") + problems
     if record.get("cell_errors"):
         problems += "<p>Errors in your cells:</p><pre>" + e("\n".join(record["cell_errors"])) + "</pre>"
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(record['lesson'])}: feedback for "
+    return (f"<!doctype html><html><head><meta charset='utf-8'>"
+            f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            f"<title>{e(record['lesson'])}: feedback for "
             f"{e(record['student'])}</title><style>{STYLE}</style></head><body>"
             f"<h1>{e(record['lesson'])}: {record['score']:g} / {record['max_score']:g}</h1>"
             f"<p>Student: {e(record['student'])}. Status: {e(record['status'])}.</p>{problems}"

@@ -20,10 +20,13 @@ Student code can show such a value from inside a test (`sys.displayhook(1.0)`); 
 test cells never show one. So values shown by a test cell are removed before nbgrader scores it,
 and the grader is told.
 
-**The checks' results leave the notebook.** Each test cell's checks hand the grader one
-data-only record (llmcourse/checks.py) as a display output of their own type. It is taken out of
-the cell here, before nbgrader or anyone reads the notebook, and kept under that cell's grade id:
-the grader (autograder/verdict.py) judges the cell from it, not from nbgrader's score.
+**The checks' values leave the notebook.** Each check of a test cell hands the grader one
+data-only message (llmcourse/checks.py), a display output of its own type holding the value it
+looked at. They are taken out of every cell here, before nbgrader or anyone reads the notebook,
+and a test cell's are kept in order under its grade id: the grader (autograder/verdict.py) pairs
+them with the reference's checks and judges the cell from them, not from nbgrader's score. Any
+other count than the reference's scores 0, so a message written by anything but a check (the
+student's function showing one) costs the cell instead of adding to it.
 
 Which cells were skipped, which test cells showed a value and what each test cell's checks
 handed over are written, for the grader, to the JSON file named by LLMCOURSE_GRADING_EVENTS in
@@ -45,12 +48,13 @@ from llmcourse.check_records import MIME
 
 EVENTS = "LLMCOURSE_GRADING_EVENTS"
 HEAVY = "heavy"  # the cell tag of demo and training cells
-RECORD_LIMIT = 16 * 2**20  # characters of one test cell's record; more is not read
+RECORD_LIMIT = 16 * 2**20  # characters of one check's message; more is not read
 
 
 def take_records(cell) -> list[str]:
-    """The checks' records a cell's outputs hold (as JSON text), removed from the cell. Any cell
-    may show such an output; only a test cell's count, and the grader decides what they are worth."""
+    """The checks' messages a cell's outputs hold (JSON text, in order), removed from the cell.
+    Any cell may show such an output; only a test cell's count, and the grader decides what they
+    are worth."""
     found, kept = [], []
     for out in cell.get("outputs", []):
         data = out.get("data", {}) if out.get("output_type") == "display_data" else {}

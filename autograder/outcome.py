@@ -4,10 +4,13 @@ nbgrader executed the submission and recorded its own reading of the kernel (a t
 raised scores 0, one that did not scores its points). That reading trusts the student's process,
 so it is replaced: each test cell's points are the grader's verdict on the values its checks
 handed over, compared with the reference solution's (autograder/reference.py), and they go into
-the gradebook as the cell's auto score. Where nbgrader's reading gave more than the verdict, the
-kernel claimed a pass its values do not support: flagged for review.
+the gradebook as the cell's auto score. A kernel whose nbgrader reading is a pass while a check it
+judges itself failed when compared outside (or whose values were not one per check) claimed more
+than its values show: flagged for review. A hidden check the kernel cannot judge
+(`matches_solution`) failing is an honest wrong answer, not a claim: not flagged.
 
-Feedback messages are the verdict's lines; nothing the kernel printed reaches them.
+Feedback messages are the verdict's lines; nothing the kernel printed reaches them. Points held
+for review show as pending, not as failed.
 """
 
 from pathlib import Path
@@ -34,7 +37,7 @@ def read(course: Path, job, checks: dict[str, list[str]], reference: dict) -> No
     fill job.score, job.raw_score, job.max_score and job.tests."""
     lesson, student = job.lesson, job.student
     graded_path = CourseFolder(course).autograded(student, lesson)
-    cells = {}
+    cells, errors = {}, []
     if graded_path.exists():
         try:
             nb = nbformat.reads(files.read_bytes(graded_path).decode("utf-8", "replace"), as_version=4)
@@ -43,13 +46,16 @@ def read(course: Path, job, checks: dict[str, list[str]], reference: dict) -> No
                 meta = cell.metadata.get("nbgrader", {})
                 error = _error(cell) if cell.cell_type == "code" and not meta.get("grade") else None
                 if error:
-                    name = meta.get("grade_id") or str(index)
-                    job.cell_errors.append(f"cell {name} raised {messages.error_text(messages.vocabulary(lesson), *error)}")
-        except Exception as e:
-            job.problems.append(f"the graded notebook could not be read back ({e})")
+                    errors.append((index, meta.get("grade_id"), error[0]))
+        except Exception:
+            job.problems.append("the graded notebook could not be read back")
     tampered = False
     with gradebook.opened(course) as gb:
         submission = gb.find_submission(lesson, student)
+        known = {c.name for notebook in submission.notebooks for c in [*notebook.grades, *notebook.comments]}
+        for index, grade_id, ename in errors:  # a student's cell names no cell: its grade id may be anything
+            where = grade_id if grade_id in known else f"cell {index + 1}"
+            job.cell_errors.append(f"{where} raised {messages.error_name(ename)}")
         for notebook in submission.notebooks:
             for grade in sorted(notebook.grades, key=lambda g: g.name):
                 cell = cells.get(grade.name)
@@ -59,13 +65,13 @@ def read(course: Path, job, checks: dict[str, list[str]], reference: dict) -> No
                 tampered |= cell_tampered
                 if ran and grade.name in reference["cells"]:
                     found = verdict.judge_cell(reference, grade.name, checks.get(grade.name, []),
-                                               messages.vocabulary(lesson))
+                                               error[0] if error else None)
                 else:
                     found = None
                 earned = grade.max_score if found and found.passed and not cell_tampered else 0.0
-                if (grade.auto_score or 0) > earned and found is not None:
+                if (grade.auto_score or 0) > earned and found is not None and found.contradicts_a_pass:
                     job.flags.append(f"{grade.name}: the kernel reported a pass that its values do not "
-                                     f"support ({found.problem or 'checks failed when compared outside'}); "
+                                     f"support ({found.problem or 'a check it judged itself failed when compared outside'}); "
                                      "scored by the values, review the cell")
                 grade.auto_score = earned
                 job.raw_score += earned
@@ -77,8 +83,8 @@ def read(course: Path, job, checks: dict[str, list[str]], reference: dict) -> No
                 if found is None:
                     status, message = "not run", _why_not_run(job)
                 else:
-                    passed = earned > 0 and grade.manual_score is None
-                    status = "passed" if passed else "failed"
+                    held = grade.name in job.held
+                    status = "held" if held else "passed" if earned > 0 and grade.manual_score is None else "failed"
                     message = "\n".join(found.lines)
                     if cell_tampered:
                         message += "\n  ✗ the test environment was modified by code in this notebook"

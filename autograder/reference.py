@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from llmcourse.check_records import RECORD_ENV
+from llmcourse.check_records import RECORD_ENV, REFERENCE
 
 from .course import REPO, solution_notebook
 from .execute import execute
@@ -92,23 +92,21 @@ def make(lesson: str, made_key: str) -> dict:
     when the caller decided to run it (a file edited during the run must not be stored under the
     new key with the old values)."""
     run = execute(solution_notebook(lesson), allow_errors=True, timeout=600, as_grading=True,
-                  env={RECORD_ENV: "1", "OMP_NUM_THREADS": "1"})
+                  env={RECORD_ENV: REFERENCE, "OMP_NUM_THREADS": "1"})
     cells, problems = {}, []
     for cell in run.notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade"):
             continue
         gid = meta["grade_id"]
-        texts = take_records(cell)
-        if len(texts) != 1:
-            problems.append(f"{gid} handed over {len(texts)} records, not one (a test cell is one "
-                            "`with exercise(...)` block)")
+        checks = [json.loads(text) for text in take_records(cell)]
+        error = next((f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
+                      if o.get("output_type") == "error"), None)
+        wrong = [c["what"] for c in checks if c["ok"] is False]
+        if error or wrong or not checks:
+            problems.append(f"the solution fails {gid}: {error or wrong or 'no checks ran'}")
             continue
-        record = json.loads(texts[0])
-        wrong = [c["what"] for c in record["checks"] if c["ok"] is False]
-        if record["error"] or wrong:
-            problems.append(f"the solution fails {gid}: {record['error'] or wrong}")
-            continue
+        record = {"exercise": checks[0]["exercise"], "checks": checks}
         unusable = [f"{c['what']} ({c['expected']['unusable']})" for c in record["checks"]
                     if isinstance(c["expected"], dict) and "unusable" in c["expected"]]
         if unusable:

@@ -1,21 +1,27 @@
 """The grader's verdict on one test cell: from values alone, outside the student's process.
 
-The student's kernel only hands over values (the record of the cell's `exercise` block, taken
-out of the notebook by autograder/grading_execute.py); nothing it prints, shows, concludes or
-computes as an expected value is consulted. Check by check, in the order the reference run made
-them (autograder/reference.py), the student's value is compared with the reference's expected
-value, with the reference's kind and tolerance, by the same function the checks use in the kernel (llmcourse.checks.judge). A test
-cell passes when every check of the reference passed and the block raised nothing.
+Everything the student's process sends is a claim: a kernel can send any values, as a function can
+return any. So the kernel's messages are read as values only (one per check, in the order it made
+them; autograder/grading_execute.py takes them out of the notebook), and everything else comes
+from the grader's trusted run of the reference solution (autograder/reference.py): how many checks
+the cell makes and in which order, each one's kind, tolerance, expected value and description.
+The i-th value is compared with the reference's i-th check by the same function the checks use in
+the kernel (llmcourse.checks.judge). A test cell passes when the kernel handed over exactly the
+reference's number of values, every one passed, and the cell raised nothing (an error the kernel
+admits to is believed: it only costs the student).
 
-Its feedback is written here too, in the checks' own shapes, from the lesson's descriptions:
-the explanation under a failed visible check (expected and got, or the check's own reason if it
-holds no piece of a hidden test), nothing under a hidden one.
+Its feedback is written here too, from a fixed vocabulary: the reference's exercise name and
+check descriptions, ✓/✗, and under a failed visible check the reference's expected value and a
+reason in the grader's words. Nothing the kernel wrote is quoted, so nothing it read (a hidden
+test, in any encoding) reaches the page.
 """
 
 import json
 from dataclasses import dataclass, field
 
-from llmcourse.checks import judge
+import numpy as np
+
+from llmcourse.checks import array_from, judge, _fmt, _short_repr
 
 from . import messages
 
@@ -24,70 +30,89 @@ from . import messages
 class Verdict:
     passed: bool
     lines: list[str] = field(default_factory=list)  # the feedback, one check a line
-    problem: str = ""  # why the cell's record could not be used, if it could not
+    problem: str = ""  # why the cell's values could not be used, if they could not
+    # the kernel judges some checks itself (all but matches_solution); one of those failing here,
+    # or values that are not one per check, contradicts a kernel that says its cell passed
+    contradicts_a_pass: bool = False
 
 
-def read_record(texts: list[str]) -> tuple[dict | None, str]:
-    """The one record a test cell handed over, or (None, why not)."""
-    if not texts:
-        return None, "its checks handed over no results (the cell stopped early, or they did not run)"
-    if len(texts) > 1:
-        return None, f"it handed over {len(texts)} sets of results instead of one (review the cell)"
-    try:
-        record = json.loads(texts[0])
-    except (ValueError, RecursionError):
-        return None, "its results could not be read"
-    if not (isinstance(record, dict) and isinstance(record.get("checks"), list)
-            and all(isinstance(c, dict) for c in record["checks"])):
-        return None, "its results are not in the checks' format"
-    return record, ""
+def read_values(texts: list[str]) -> list:
+    """The value of each message, in order (None where a message is not one a check writes)."""
+    values = []
+    for text in texts:
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError):
+            message = None
+        values.append(message.get("value") if isinstance(message, dict) else None)
+    return values
 
 
-def judge_cell(reference: dict, grade_id: str, texts: list[str], vocab: messages.Vocabulary) -> Verdict:
-    """The verdict on test cell `grade_id` of a submission, from what its checks handed over."""
+def judge_cell(reference: dict, grade_id: str, texts: list[str], error: str | None = None) -> Verdict:
+    """The verdict on test cell `grade_id` of a submission, from the messages its checks handed
+    over (`texts`) and the name of the error the cell ended with, if any."""
     cell = reference["cells"][grade_id]
     expected_record, hidden_from = cell["record"], cell["hidden_from"]
-    record, problem = read_record(texts)
+    wanted = expected_record["checks"]
     lines = [f"{expected_record['exercise']}:"]
-    if record is None:
-        return Verdict(False, lines + [f"  ✗ no results: {problem}"], problem)
-    theirs, error = record["checks"], record.get("error")
-    all_ok = len(theirs) >= len(expected_record["checks"])
-    for i, (want, mine) in enumerate(zip(expected_record["checks"], theirs)):
+    values = read_values(texts)
+    error_line = [messages.error_line(error)] if error is not None else []
+    if len(values) > len(wanted):
+        problem = (f"it handed over {len(values)} results for its {len(wanted)} checks "
+                   "(something besides the checks wrote them: review the cell)")
+        return Verdict(False, lines + [f"  ✗ no results: {problem}"] + error_line, problem, True)
+    if not values and error is None:
+        problem = "its checks handed over no results (they did not run)"
+        return Verdict(False, lines + [f"  ✗ no results: {problem}"], problem, True)
+    all_checks_ok, contradicts = True, False
+    for want, value in zip(wanted, values):
         hidden = hidden_from is not None and (want.get("line") or 0) > hidden_from
-        what = _what(vocab, grade_id, want["what"], mine.get("what"))
         try:
-            ok, why = judge(want["kind"], mine.get("value"), want["expected"], float(want["atol"]), float(want["rtol"]))
+            ok, _ = judge(want["kind"], value, want["expected"], float(want["atol"]), float(want["rtol"]))
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):  # a value in no shape a check makes
-            ok, why = False, "the value could not be compared"
-        all_ok &= ok
-        lines.append(f"  {'✓' if ok else '✗'} {what}")
+            ok = False
+        all_checks_ok &= ok
+        contradicts |= not ok and want.get("ok") is not None
+        lines.append(f"  {'✓' if ok else '✗'} {want['what']}")
         if not ok and not hidden:
-            if want["kind"] == "plain" and want["expected"] is True and isinstance(mine.get("why"), str):
-                why = mine["why"]  # true / raises / avoids: the check's own reason says more
-            lines += [f"      {line.strip()}" for line in why.splitlines()[:messages.WHY_LINES] if vocab.safe(line)]
-    missing = len(expected_record["checks"]) - len(theirs)
-    if isinstance(error, dict):
-        all_ok = False
-        lines.append(_error_line(vocab, error))
+            lines += [f"      {line}" for line in _why(want, value)]
+    if error == "AssertionError" and not all_checks_ok:
+        error_line = []  # what the kernel's checks raise when one fails: the ✗ above says it
+    lines += error_line
+    all_ok = all_checks_ok and error is None
+    missing = len(wanted) - len(values)
     if missing > 0:
+        all_ok = False
+        contradicts |= error is None  # every check ran without an error, yet some sent nothing
         lines.append(f"  ✗ {missing} check{'s' * (missing != 1)} not reached")
     if all_ok:
-        lines.append(f"  all {len(expected_record['checks'])} checks passed")
-    return Verdict(all_ok, lines)
+        lines.append(f"  all {len(wanted)} checks passed")
+    return Verdict(all_ok, lines, contradicts_a_pass=contradicts)
 
 
-def _what(vocab: messages.Vocabulary, grade_id: str, reference_what: str, their_what) -> str:
-    """The student's own description when it is one the lesson can print (an f-string's values
-    are theirs), else the reference's."""
-    if isinstance(their_what, str) and vocab.allows(grade_id, their_what)[0]:
-        return their_what
-    return reference_what
+def _why(want: dict, value) -> list[str]:
+    """Why a visible check failed, in the grader's words and the reference's values only."""
+    if want["kind"] == "close":
+        expected = array_from(want["expected"])
+        try:
+            got_shape = array_from(value).shape
+        except Exception:
+            return ["your result is not a tensor, array or number"]
+        if got_shape != expected.shape:
+            return [f"expected shape {expected.shape}; your result has another shape"]
+        why = [f"your values differ from the expected ones by more than the tolerance "
+               f"(atol {want['atol']:g}, rtol {want['rtol']:g}), or are not finite"]
+        if expected.size <= 12:
+            why.append(f"expected {_fmt(np.asarray(expected))}")
+        return why
+    if want["expected"] is True:  # true, raises, avoids: the description says what was wanted
+        return []
+    return [f"expected {_short_repr(_plain(want['expected']))}"]
 
 
-def _error_line(vocab: messages.Vocabulary, error: dict) -> str:
-    name = str(error.get("type", ""))
-    if name == "NotImplementedError":
-        return "  ✗ not written yet: fill in the cell marked YOUR CODE HERE"
-    return "  ✗ your code raised " + messages.error_text(vocab, name, str(error.get("message", "")))
-
+def _plain(data):
+    """A recorded plain value as the value it was ({"tuple": [2, 3]} -> (2, 3))."""
+    if isinstance(data, dict) and len(data) == 1 and type(next(iter(data.values()))) is list:
+        kind, items = next(iter(data.items()))
+        return (tuple if kind == "tuple" else list)(_plain(v) for v in items)
+    return data

@@ -20,12 +20,15 @@ first imported (the notebook's setup cell imports it before any student code run
 functions tests usually rely on, or IPython's error reporting, have been replaced, every check
 fails and says so.
 
-When graded, none of that decides a score. With LLMCOURSE_RECORD_CHECKS=1 (the grader's kernel
-and its trusted reference run) each block also hands the grader, as one data-only record (JSON:
-numbers, strings, lists), the values it looked at; the grader compares them, outside the
-student's process, with the values the reference solution gives for the same inputs
-(autograder/verdict.py). `check.matches_solution(value)` is a check whose expected value exists
-only there: hidden tests use it so that no expected value is ever computed in a student's kernel.
+When graded, none of that decides a score: the grader trusts nothing this process says about
+itself. With LLMCOURSE_RECORD_CHECKS=1 (the grader's kernel) each check, as it is made, hands the
+grader one data-only message (JSON: numbers, strings, lists) holding only the value it looked at:
+no description, kind, tolerance, expected value or verdict. The grader pairs the values, in order,
+with the checks of its trusted run of the reference solution (autograder/reference.py, where the
+checks record everything), compares them outside the student's process and needs exactly the
+reference's number of values (autograder/verdict.py). A kernel can claim any values, as a function
+can return any values; `check.matches_solution(value)` is a check whose expected value exists only
+in the reference, so hidden tests use it: no claim passes it without computing the answer.
 """
 
 import builtins
@@ -41,7 +44,7 @@ import numpy as np
 import torch
 
 from . import mode
-from .check_records import MIME, RECORD_ENV
+from .check_records import MIME, RECORD_ENV, REFERENCE, VALUES
 
 # --- references captured at import, before any student code has run -----------------------
 _Tensor, _Parameter, _TensorBase = torch.Tensor, torch.nn.Parameter, torch._C.TensorBase
@@ -53,7 +56,9 @@ _type, _len, _isinstance, _print, _repr = builtins.type, builtins.len, builtins.
 _exact_scalars = (bool, int, float)
 _dumps = json.dumps
 
-_RECORDING = os.environ.get(RECORD_ENV) == "1"  # read once, before any student code runs
+_MODE = os.environ.get(RECORD_ENV, "")  # read once, before any student code runs
+_RECORDING = _MODE in (VALUES, REFERENCE)  # each check hands its value to the grader
+_REFERENCE = _MODE == REFERENCE  # the trusted run: each check hands over everything
 MAX_VALUES = 200_000  # numbers one check may hand the grader
 
 # What the tests of other courses typically lean on; replacing any of these is tampering.
@@ -150,22 +155,29 @@ def _index(flat, shape) -> tuple:
 
 
 def compare_arrays(got: np.ndarray, want: np.ndarray, atol: float, rtol: float) -> tuple[bool, str]:
-    """(same shape and |got - want| <= atol + rtol * |want| everywhere, why not in words)."""
+    """(same shape and |got - want| <= atol + rtol * |want| everywhere, why not in words). Where
+    `want` is not finite only the same infinity matches (a NaN matches nothing): the tolerance of
+    an infinite expected value would be infinite and let anything through."""
     if got.shape != want.shape:
         return False, f"expected shape {want.shape}, got {got.shape}"
-    bad_values = ~_isfinite(got) & _isfinite(want)
+    want_finite = _isfinite(want)
+    bad_values = ~_isfinite(got) & want_finite
     if bad_values.any():
         where = _index(_argmax(bad_values), got.shape)
         return False, (f"your result has {got[where]} at index {where} (expected {want[where]:.6g}): "
                        "look for an overflow or a 0/0")
-    with np.errstate(invalid="ignore"):  # inf - inf
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, nan
+        odd = ~want_finite & ~(got == want)
         err = _array(_abs(_subtract(got, want)), dtype=np.float64)  # stays an array when 0-d
-    err[~_isfinite(want) & (got == want)] = 0.0  # matching infinities are fine
-    limit = atol + rtol * _abs(want)
-    over = err > limit
+    if odd.any():
+        where = _index(_argmax(odd), got.shape)
+        return False, f"at index {where} expected {want[where]}, got {got[where]:.6g}"
+    err[~want_finite] = 0.0  # the same infinity: matched above
+    limit = atol + rtol * _abs(np.where(want_finite, want, 0.0))
+    over = ~(err <= limit)
     if not over.any():
         return True, ""
-    where = _index(_argmax(err - limit), got.shape)
+    where = _index(_argmax(over), got.shape)
     why = (f"at index {where} expected {want[where]:.6g}, got {got[where]:.6g} "
            f"(max abs difference {err.max():.3g}, tolerance {atol:g})")
     if got.size <= 12:
@@ -236,14 +248,13 @@ class Checks:
     """The `check` object of an exercise block; each method records one check. Its attributes
     cannot be replaced (a test's verdict lives here)."""
 
-    __slots__ = ("name", "passed", "failed", "later", "records")
+    __slots__ = ("name", "passed", "failed", "later")
 
     def __init__(self, name: str):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "passed", [])
         object.__setattr__(self, "failed", [])
         object.__setattr__(self, "later", [])  # judged only by the grader (matches_solution)
-        object.__setattr__(self, "records", [])
 
     def __setattr__(self, name, value):
         raise AttributeError(f"the checks' {name!r} cannot be replaced")
@@ -252,11 +263,14 @@ class Checks:
 
     def _record(self, ok: bool | None, what: str, why: str = "", *, kind: str = "plain", value=None,
                 expected=True, atol: float = 0.0, rtol: float = 0.0):
-        """Print the check's line and keep it; `value` and `expected` are what the grader compares
-        (data, see _array_data and _plain_data), `ok` the verdict here (None: only the grader judges)."""
-        if _RECORDING:
-            self.records.append({"kind": kind, "what": what, "value": value, "expected": expected,
-                                 "atol": atol, "rtol": rtol, "ok": ok, "why": why[:500], "line": _line()})
+        """Print the check's line and keep it; hand the grader `value` (data, see _array_data and
+        _plain_data) and, in the trusted reference run only, the rest: `expected` is what the grader
+        compares with, `ok` the verdict here (None: only the grader judges)."""
+        if _REFERENCE:
+            _publish({"exercise": self.name, "kind": kind, "what": what, "value": value, "expected": expected,
+                      "atol": atol, "rtol": rtol, "ok": ok, "line": _line()})
+        elif _RECORDING:
+            _publish({"value": value})
         if ok is None:
             self.later.append(what)
             _print(f"  · {what} (compared with the reference solution when graded)")
@@ -291,7 +305,7 @@ class Checks:
               what: str = "values match the reference") -> bool:
         """Same shape and |actual - expected| <= atol + rtol * |expected| everywhere."""
         data = dict(kind="close", value=_array_data(actual, "your result") if _RECORDING else None,
-                    expected=_array_data(expected, "the reference") if _RECORDING else None, atol=atol, rtol=rtol)
+                    expected=_array_data(expected, "the reference") if _REFERENCE else None, atol=atol, rtol=rtol)
         try:
             got, want = _as_array(actual, "your result"), _as_array(expected, "the reference")
         except _Unusable as e:
@@ -412,12 +426,20 @@ def _short_repr(value) -> str:
     return text if _len(text) < 200 else text[:200] + "..."
 
 
-def _publish(record: dict) -> None:
-    """Hand the block's record to the grader: one display output of its own type, which
+def _publish(message: dict) -> None:
+    """Hand one check's message to the grader: a display output of its own type, which
     autograder/grading_execute.py takes out of the notebook before anything is scored."""
     from IPython.display import publish_display_data
 
-    publish_display_data({MIME: _dumps(record, allow_nan=True)})
+    publish_display_data({MIME: _dumps(message, allow_nan=True)})
+
+
+def _error_words(error) -> str:
+    """An error's message for the student's own notebook (an error whose str() fails says so)."""
+    try:
+        return str(error)
+    except Exception:
+        return "(its message could not be shown)"
 
 
 class _Seeded:
@@ -466,17 +488,14 @@ class exercise:
             self._seeded.__exit__()
             mode._checks_running -= 1
             self._warnings.__exit__(None, None, None)
-        if _RECORDING:
-            _publish({"exercise": c.name, "checks": c.records,
-                      "error": None if kind is None else {"type": kind.__name__, "message": str(error)[:500]}})
         _refuse_if_tampered()  # the code these checks called may have replaced something
         for w in {str(w.message): w for w in self._caught}.values():
             _print(f"  note: {w.category.__name__}: {w.message}")
         if kind is NotImplementedError:
-            _print(f"  ✗ not written yet: fill in the cell marked YOUR CODE HERE ({error})")
+            _print(f"  ✗ not written yet: fill in the cell marked YOUR CODE HERE ({_error_words(error)})")
             return False
         if kind is not None:
-            _print(f"  ✗ your code raised {kind.__name__}: {error}")
+            _print(f"  ✗ your code raised {kind.__name__}: {_error_words(error)}")
             return False  # let the real traceback show
         total = _len(c.passed) + _len(c.failed)
         if c.failed:

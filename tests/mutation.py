@@ -20,7 +20,7 @@ import nbformat
 
 from nbcells import has_hidden, meta, solution_cells, source, strip_hidden, graded_test_cells
 
-from autograder import messages, reference, verdict
+from autograder import reference, verdict
 from autograder.course import REPO, solution_notebook
 from autograder.execute import execute
 from autograder.grading_execute import take_records
@@ -106,7 +106,6 @@ def outcome(lesson: str, mutant: Mutant) -> Outcome:
                   as_grading=True, env={"OMP_NUM_THREADS": "1", RECORD_ENV: "1"})
     tests, solutions = graded_test_cells(run.notebook), solution_cells(run.notebook)
     failed, failed_visible, solution_errors, errors, feedback = set(), set(), {}, {}, {}
-    vocab = messages.vocabulary(lesson)
     for c in run.notebook.cells:
         records = take_records(c)
         gid = meta(c).get("grade_id") or c.metadata.get(PROBE)
@@ -117,7 +116,8 @@ def outcome(lesson: str, mutant: Mutant) -> Outcome:
                 failed_visible.add(gid)
             continue
         if gid in tests:
-            judged = verdict.judge_cell(expected(lesson), gid, records, vocab)
+            ename = next((o.ename for o in c.get("outputs", []) if o.output_type == "error"), None)
+            judged = verdict.judge_cell(expected(lesson), gid, records, ename)
             feedback[gid] = "\n".join(judged.lines)
             if not judged.passed:
                 failed.add(gid)
