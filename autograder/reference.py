@@ -30,8 +30,9 @@ class ReferenceFailed(Exception):
 
 def key(lesson: str) -> str:
     """What the reference's values depend on: the solution, the code its test cells call, the code
-    that runs it and records them, and torch's version (read from its metadata: every grading job
-    checks the key, and importing torch would cost it seconds)."""
+    that runs it and records them, torch's version (read from its metadata: every grading job
+    checks the key, and importing torch would cost it seconds) and the sizes asked for (a check
+    may read the lesson's sizes, so a reference made at test sizes must not grade fast mode)."""
     from importlib.metadata import version
 
     digest = hashlib.sha256(solution_notebook(lesson).read_bytes())
@@ -40,6 +41,7 @@ def key(lesson: str) -> str:
                  *(here / name for name in ("reference.py", "execute.py", "grading_execute.py"))]:
         digest.update(path.read_bytes())
     digest.update(version("torch").encode())
+    digest.update(" ".join(os.environ.get(v, "") for v in ("LLMCOURSE_MODE", "LLMCOURSE_SMOKE")).encode())
     return digest.hexdigest()[:16]
 
 
