@@ -25,7 +25,7 @@ BATCH += [(f"d_{name}", f"d_{name}_00_setup.ipynb", "00_setup", (name,))
 BATCH += [
     ("a_control", "a_control_01_attention.ipynb", "01_attention", ()),
     ("bcopies_4711", "bcopies_4711_90001_01_Attention.ipynb", "01_attention",  # Canvas, lesson capitalised
-     ("copied_answer_above", "copied_tests", "swapped", "scratch")),
+     ("swapped", "copied_answer_above", "copied_tests", "scratch")),
     ("c_colab", "c_colab_01_attention.ipynb", "01_attention", ("markdown_answer", "colab")),
     ("b_stripped", "b_stripped_02_multihead_attention.ipynb", "02_multihead_attention",
      ("copied_answer_below", "markdown_answer", "metadata_stripped")),
