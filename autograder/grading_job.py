@@ -90,7 +90,7 @@ def run(job: Job, lesson: Lesson) -> Result:
     that fails for a reason of the grader's own (a bug, a worker's disk) is run once more; failing
     again, its status is "grader error", which nothing a student does can produce."""
     start = time.perf_counter()
-    for attempt in range(1 + GRADER_RETRIES):
+    for _ in range(1 + GRADER_RETRIES):
         rec = Record(job.student, job.lesson, hold_released=job.hold_released)
         try:
             auto_scores, graded = _attempt(job, lesson, rec)

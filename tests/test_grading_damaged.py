@@ -96,3 +96,12 @@ def test_copies_are_flagged_naming_the_cell_graded(graded_damaged):
     course, _ = graded_damaged
     record = json.loads((course / "grading" / "00_setup" / "d_copied_answer_above.json").read_text())
     assert any("softmax" in f and "copies" in f and "graded the last" in f for f in record["flags"]), record
+
+
+def test_nothing_is_said_to_be_restored_when_only_metadata_was_lost(graded_damaged):
+    """Issue 29: a notebook without nbgrader metadata was flagged as if its cells had been deleted
+    and "restored from the source", though nothing ran."""
+    course, _ = graded_damaged
+    for student in ("d_metadata_stripped", "d_colab"):
+        record = json.loads((course / "grading" / "00_setup" / f"{student}.json").read_text())
+        assert record["flags"] == [] and "no nbgrader metadata" in record["problems"][0], record
