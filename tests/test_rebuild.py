@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from autograder import class_report, grading_job, preflight_process, rebuild
-from autograder.course import release_notebook
+from autograder.course import lessons, release_notebook
 from autograder.grading_job import Job
 from autograder.record import Record
 
@@ -227,3 +227,15 @@ def test_a_job_the_grader_fails_twice_is_a_grader_error_counted_in_the_report(mo
     Record("t", "00_setup", score=3, max_score=3).save(course)
     report = (class_report.write(course) / "report.md").read_text()
     assert "graded 1, grader error 1" in report and "1 submission(s) could not be graded because the grader failed" in report
+
+
+@pytest.mark.parametrize("lesson", lessons())
+@pytest.mark.parametrize("style", ["typed", "rewritten", "blank"])
+def test_an_undamaged_notebook_is_rebuilt_as_it_was(lesson, style):
+    """Every lesson, as tests/test_grading_class.py's students write it: the same cells, in the
+    same order, nothing said."""
+    nb = classroom.submission(lesson, style)
+    out = rebuild.rebuild(json.loads(classroom.jupyterlab_bytes(nb)), release(lesson))
+    assert [(c["cell_type"], rebuild.source(c), meta(c)) for c in out.notebook["cells"]] == \
+        [(c.cell_type, c.source, meta(c)) for c in nb.cells]
+    assert out.problems == [] and out.flags == [] and all(o in (None, k) for k, o in enumerate(out.origin))
