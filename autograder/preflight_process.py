@@ -49,6 +49,17 @@ def read(notebook: bytes, release: bytes, seconds: float = SECONDS, memory_mb: i
     return json.loads(proc.stdout)
 
 
+def _invalid(notebook: dict) -> list[str]:
+    """What nbformat's schema finds wrong (nbgrader repairs what it can; the record says it)."""
+    import nbformat
+
+    try:
+        nbformat.validate(nbformat.from_dict(notebook))
+    except Exception as e:
+        return [f"the notebook does not validate ({str(e).splitlines()[0][:200]})"]
+    return []
+
+
 def _main() -> int:
     head = sys.stdin.buffer.readline()
     limit = json.loads(head)["memory_mb"] * 2**20
@@ -58,14 +69,15 @@ def _main() -> int:
 
         data = sys.stdin.buffer.read()
         release_bytes, notebook_bytes = data.split(b"\n\x00", 1)
-        release = json.loads(release_bytes)
-        built = rebuild.rebuild(json.loads(notebook_bytes), release)
+        release, submitted = json.loads(release_bytes), json.loads(notebook_bytes)
+        problems = _invalid(submitted)
+        built = rebuild.rebuild(submitted, release)
         ours = {rebuild.source(c).strip() for c in release["cells"]}
         flags = scan.scan_cells(built.notebook["cells"], ours)
         for flag in flags:  # cell numbers as the student's notebook has them
             origin = built.origin[flag.cell]
             flag.cell = origin if origin is not None else flag.cell
-        out = {"notebook": built.notebook, "origin": built.origin, "problems": built.problems,
+        out = {"notebook": built.notebook, "origin": built.origin, "problems": problems + built.problems,
                "flags": [{"text": text, "hold": False} for text in built.flags] +
                         [{"text": str(f), "hold": f.hold} for f in flags]}
         sys.stdout.write(json.dumps(out))
