@@ -7,7 +7,6 @@ import ast
 import json
 import threading
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
