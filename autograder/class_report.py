@@ -13,6 +13,7 @@ from pathlib import Path
 from . import gradebook, lms, record, sandbox, similarity
 from .collect import load as load_collection
 from .course import CourseFolder
+from .grading_job import GRADER_ERROR
 
 
 def records(course: Path) -> list[dict]:
@@ -113,6 +114,11 @@ def markdown(course: Path, rows: list[dict], similar: list | None = None) -> str
         scores = [r["score"] for r in got]
         lines.append(f"| {lesson} | {len(got)} | {sum(scores) / len(scores):.2f} / {got[0]['max_score']:g} "
                      f"| {min(scores):g} | {max(scores):g} |")
+    statuses = Counter(r["status"] for r in rows)
+    lines += ["", "Submissions by status: " + ", ".join(f"{status} {n}" for status, n in sorted(statuses.items()))]
+    if statuses[GRADER_ERROR]:
+        lines += [f"**{statuses[GRADER_ERROR]} submission(s) could not be graded because the grader failed** "
+                  f"(status `{GRADER_ERROR}`, not the students' doing): grade them again with `--students`."]
     failed = Counter()
     example = {}
     for r in rows:

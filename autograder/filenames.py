@@ -53,18 +53,19 @@ def student_id(raw: str) -> str:
 
 def find_lesson(file_name: str, lessons: list[str]) -> tuple[str | None, str | None]:
     """(lesson, note): the lesson a student's own file name is for. Exact, or the name ends with
-    a lesson after a copy suffix is dropped, or it contains exactly one lesson's name."""
+    a lesson after a copy suffix is dropped, or it contains exactly one lesson's name; letter
+    case aside (`01_Attention.ipynb` is 01_attention)."""
     if not file_name.lower().endswith(".ipynb"):
         return None, None
     stem = file_name[:-len(".ipynb")]
     if stem in lessons:
         return stem, None
-    plain = COPY_SUFFIX.sub("", stem).rstrip(" _-")
-    ends = [lesson for lesson in lessons if plain.endswith(lesson)]
+    plain = COPY_SUFFIX.sub("", stem).rstrip(" _-").casefold()
+    ends = [lesson for lesson in lessons if plain.endswith(lesson.casefold())]
     if ends:
         lesson = max(ends, key=len)
         return lesson, f"notebook named {file_name!r}, graded as {lesson}.ipynb"
-    containing = [lesson for lesson in lessons if lesson in stem]
+    containing = [lesson for lesson in lessons if lesson.casefold() in stem.casefold()]
     if len(containing) == 1:
         return containing[0], f"notebook named {file_name!r}, graded as {containing[0]}.ipynb"
     return None, None
@@ -75,7 +76,7 @@ def _split_plain(stem: str, lessons: list[str]) -> tuple[str, str] | None:
     from the end."""
     plain = COPY_SUFFIX.sub("", stem).rstrip(" _-")
     for lesson in sorted(lessons, key=len, reverse=True):
-        if plain.endswith(lesson) and plain != lesson:
+        if plain.casefold().endswith(lesson.casefold()) and plain.casefold() != lesson.casefold():
             head = plain[:-len(lesson)]
             if head.endswith(("_", "-", " ")):
                 return head.rstrip("_- "), lesson

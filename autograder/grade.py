@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from . import files, gradebook, holds, reference, sandbox, workers
 from .course import CourseFolder, make_course_dir, release_notebook, solution_notebook
-from .grading_job import Job, Lesson, Result
+from .grading_job import GRADER_ERROR, Job, Lesson, Result
 from .record import Record
 
 
@@ -57,6 +57,11 @@ def grade_all(course: Path, lessons: list[str], limits: sandbox.Limits = sandbox
     refused = [r for r in records if r.status == "refused"]
     if refused:
         print(f"WARNING: {len(refused)} job(s) refused by their worker: {refused[0].problems[-1]}",
+              file=sys.stderr, flush=True)
+    failed = [r for r in records if r.status == GRADER_ERROR]
+    if failed:
+        print(f"WARNING: {len(failed)} job(s) failed for a reason of the grader's own (status "
+              f"'{GRADER_ERROR}', 0 until graded again with --students): {failed[0].problems[-1]}",
               file=sys.stderr, flush=True)
     return records
 
@@ -99,7 +104,7 @@ def _store_safely(course: Path, job: Job, outcome: Result | BaseException) -> Re
     try:
         return _store(course, job, outcome)
     except Exception as e:
-        rec = Record(job.student, job.lesson, status="error")
+        rec = Record(job.student, job.lesson, status=GRADER_ERROR)
         rec.problems.append(f"the result could not be written ({type(e).__name__}: {str(e)[:300]}); "
                             "grade this submission again (--students)")
         try:
@@ -115,7 +120,7 @@ def _store(course: Path, job: Job, outcome: Result | BaseException) -> Record:
     that was refused or lost leaves an earlier grade of the same submission as it was."""
     lost = isinstance(outcome, BaseException)
     if lost:
-        rec = Record(job.student, job.lesson, status="error")
+        rec = Record(job.student, job.lesson, status=GRADER_ERROR)
         rec.problems.append(f"the grading job was lost ({type(outcome).__name__}: {str(outcome)[:300]}); "
                             "grade it again (--students); until then it keeps any earlier grade, or 0")
         outcome = Result({}, {}, None)

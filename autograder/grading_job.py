@@ -7,7 +7,8 @@ grades in a private scratch course of its own (a copy of a per-lesson template w
 knows the lesson's cells and points), so nothing it does touches the instructor's gradebook:
 `Result` goes back and the instructor's process alone writes it (autograder/grade.py).
 
-In the scratch course the submission is a straight line: read and scan it -> run
+In the scratch course the submission is a straight line: read it, rebuild it on the release and
+scan it (autograder/rebuild.py, in a process of its own: autograder/preflight_process.py) -> run
 `nbgrader autograde` in its own process group, with the sandbox kernel, ZeroMQ over Unix sockets
 in a private folder, a per-cell timeout and a wall limit for the whole notebook (the test cells'
 checks hand over their values, autograder/grading_execute.py) -> judge each test cell from those
@@ -36,7 +37,7 @@ import nbformat
 
 from llmcourse.check_records import RECORD_ENV
 
-from . import cgroups, files, gradebook, grading_execute, nbgrader_process, outcome, reference, sandbox, scan
+from . import cgroups, files, gradebook, grading_execute, nbgrader_process, outcome, preflight_process, reference, sandbox
 from .course import CourseFolder, make_course_dir, nbgrader
 from .record import Record
 
@@ -85,25 +86,41 @@ class Result:
 
 
 def run(job: Job, lesson: Lesson) -> Result:
-    """Grade one submission. Nothing it raises leaves it: the record says what went wrong."""
+    """Grade one submission. Nothing it raises leaves it: the record says what went wrong. A job
+    that fails for a reason of the grader's own (a bug, a worker's disk) is run once more; failing
+    again, its status is "grader error", which nothing a student does can produce."""
     start = time.perf_counter()
-    rec = Record(job.student, job.lesson, hold_released=job.hold_released)
-    auto_scores, graded = {}, None
-    try:
-        with tempfile.TemporaryDirectory(prefix="lg-job-") as scratch:
-            course = _scratch_course(Path(scratch), lesson)
-            if _grade(course, job, lesson, rec):
-                auto_scores = {name: score for name, (score, _) in
-                               gradebook.cell_auto_scores(course, job.lesson, job.student).items()}
-                path = CourseFolder(course).autograded(job.student, job.lesson)
-                if path.is_file() and not path.is_symlink():
-                    graded = path.read_bytes()
-    except Exception as e:  # a bug or an input nobody foresaw: this submission only
-        rec.status = "error"
-        rec.problems.append(f"the grader failed on this submission ({type(e).__name__}: {str(e)[:300]}); "
-                            "it scores 0 for now, review it by hand")
+    for _ in range(1 + GRADER_RETRIES):
+        rec = Record(job.student, job.lesson, hold_released=job.hold_released)
+        try:
+            auto_scores, graded = _attempt(job, lesson, rec)
+            break
+        except Exception as e:  # a bug or an input nobody foresaw: this submission only
+            failure = f"{type(e).__name__}: {str(e)[:300]}"
+    else:
+        rec = Record(job.student, job.lesson, status=GRADER_ERROR, hold_released=job.hold_released)
+        auto_scores, graded = {}, None
+        rec.problems.append(f"the grader itself failed on this submission, twice ({failure}); this is not "
+                            "the student's doing: it scores 0 until it is graded again (--students)")
     rec.seconds = round(time.perf_counter() - start, 1)
     return Result(asdict(rec), auto_scores, graded, f"{socket.gethostname()}:{os.getpid()}")
+
+
+GRADER_RETRIES = 1
+GRADER_ERROR = "grader error"
+
+
+def _attempt(job: Job, lesson: Lesson, rec: Record) -> tuple[dict, bytes | None]:
+    auto_scores, graded = {}, None
+    with tempfile.TemporaryDirectory(prefix="lg-job-") as scratch:
+        course = _scratch_course(Path(scratch), lesson)
+        if _grade(course, job, lesson, rec):
+            auto_scores = {name: score for name, (score, _) in
+                           gradebook.cell_auto_scores(course, job.lesson, job.student).items()}
+            path = CourseFolder(course).autograded(job.student, job.lesson)
+            if path.is_file() and not path.is_symlink():
+                graded = path.read_bytes()
+    return auto_scores, graded
 
 
 def _grade(course: Path, job: Job, lesson: Lesson, rec: Record) -> bool:
@@ -124,11 +141,12 @@ def _grade(course: Path, job: Job, lesson: Lesson, rec: Record) -> bool:
     folder = CourseFolder(course)
     submitted = folder.submission(job.student, job.lesson)
     submitted.parent.mkdir(parents=True)
-    if job.notebook is not None:
-        submitted.write_bytes(job.notebook)
+    notebook = _preflight(job, lesson, rec)
+    readable = notebook is not None
+    if readable:
+        submitted.write_bytes(notebook)
     if job.timestamp:
         (submitted.parent / "timestamp.txt").write_text(job.timestamp)
-    readable = _preflight(job, lesson, rec)
     checks = _autograde(course, job, rec) if readable else {}
     gradebook.ensure_row(course, job.student, job.lesson, reset=not readable)
     outcome.read(course, rec, checks, lesson.reference)
@@ -136,6 +154,9 @@ def _grade(course: Path, job: Job, lesson: Lesson, rec: Record) -> bool:
     return True
 
 
+# CPython 3.11 before 3.11.8 can fail when two threads parse Python at once (STACK_NOTES.md): a
+# job parses nothing in this process; the student's cells are parsed in a process of their own
+# (autograder/preflight_process.py).
 _TEMPLATES: dict[str, Path] = {}
 _TEMPLATE_LOCK = threading.Lock()
 
@@ -185,64 +206,45 @@ def _jail() -> tuple[bool, str]:
     return _JAIL[0]
 
 
-def _preflight(job: Job, lesson: Lesson, rec: Record) -> bool:
-    """Can nbgrader read it? Also run the static scan. False means: do not autograde, score 0."""
+def _preflight(job: Job, lesson: Lesson, rec: Record) -> bytes | None:
+    """Can nbgrader read it? Then the notebook to grade: the submission rebuilt on the release
+    (autograder/rebuild.py), with the static scan's flags and holds; None means: do not
+    autograde, score 0."""
     if job.notebook is None:
         rec.status = "missing" if not job.unreadable else "malformed"
         rec.problems.append(f"the submission could not be read: {job.unreadable}; it could not be graded"
                             if job.unreadable else f"no {job.lesson}.ipynb in the submission")
-        return False
+        return None
     try:
         raw = json.loads(job.notebook)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         rec.status = "malformed"
         rec.problems.append(f"the notebook is not valid JSON ({e}); it could not be graded")
-        return False
+        return None
     if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
         rec.status = "malformed"
         version = raw.get("nbformat") if isinstance(raw, dict) else None
         rec.problems.append(f"not a version-4 Jupyter notebook (nbformat {version!r}); it could not be graded")
-        return False
+        return None
     odd = [i for i, c in enumerate(raw["cells"]) if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str)]
     if odd:
         rec.status = "malformed"
         rec.problems.append(f"cell(s) {', '.join(map(str, odd[:5]))} are not notebook cells (objects with a "
                             "cell_type); it could not be graded")
-        return False
+        return None
     try:
-        nbformat.validate(nbformat.from_dict(raw))
-    except Exception as e:  # nbgrader repairs what it can; say what was wrong
-        rec.problems.append(f"the notebook does not validate ({str(e).splitlines()[0][:200]})")
-    release = nbformat.reads(lesson.release.decode("utf-8"), as_version=4)
-    # The release's own cells (setup, tests) are not the student's code; typed answers are, even
-    # when they match the solution word for word.
-    ours = {c.source.strip() for c in release.cells}
-    flags = scan.scan_cells(raw["cells"], ours)
-    rec.flags += _locked_cell_changes(raw["cells"], release)
-    rec.flags += [str(f) for f in flags]
-    rec.hold = any(f.hold for f in flags)
-    return True
-
-
-def _locked_cell_changes(cells: list, release) -> list[str]:
-    """Locked cells of the release (tests, setup) that the submission deleted or edited. nbgrader
-    restores them before grading; the instructor still wants to know."""
-    submitted = {}
-    for cell in cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if isinstance(meta, dict) and meta.get("grade_id"):
-            source = cell.get("source", "")
-            submitted[meta["grade_id"]] = "".join(source) if isinstance(source, list) else str(source)
-    changes = []
-    for cell in release.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("locked"):
-            continue
-        if meta["grade_id"] not in submitted:
-            changes.append(f"locked cell {meta['grade_id']} was deleted (restored from the source)")
-        elif submitted[meta["grade_id"]].strip() != cell.source.strip():
-            changes.append(f"locked cell {meta['grade_id']} was edited (restored from the source)")
-    return changes
+        read = preflight_process.read(job.notebook, lesson.release)
+    except preflight_process.OverBudget as e:  # this one submission waits for a person; the batch goes on
+        rec.hold = True
+        rec.flags.append(f"{e}: graded as submitted (not rebuilt on the release, not scanned) and its "
+                         "points held for review")
+        return job.notebook
+    except preflight_process.Failed as e:
+        raise RuntimeError(f"rebuilding or scanning the notebook failed: {e}") from None
+    rec.problems += read["problems"]
+    rec.flags += [flag["text"] for flag in read["flags"]]
+    rec.hold = any(flag["hold"] for flag in read["flags"])
+    return json.dumps(read["notebook"]).encode()
 
 
 def _autograde(course: Path, job: Job, rec: Record) -> dict[str, list[str]]:
@@ -286,6 +288,10 @@ def _autograde(course: Path, job: Job, rec: Record) -> dict[str, list[str]]:
     elif proc.returncode != 0:
         rec.status = "error"
         rec.problems.append("nbgrader could not finish grading: " + _nbgrader_reason(text))
+        # the log's own words can carry what the kernel wrote (its stderr): the instructor's only
+        errors = [line.strip() for line in text.splitlines() if "Error" in line]
+        if errors:
+            rec.flags.append("nbgrader's last error line (for review): " + errors[-1][:300])
     for line in text.splitlines():
         if "has changed! (should be" in line and "'checksum'" not in line:  # metadata restored
             rec.flags.append("restored from the source: " + line.split("] ", 1)[-1].strip())
@@ -304,8 +310,7 @@ def _nbgrader_reason(text: str) -> str:
                            ("Inconsistent checksums", "a locked cell could not be restored")):
         if needle in text:
             return reason
-    errors = [line.strip() for line in text.splitlines() if "Error" in line]
-    return errors[-1][:300] if errors else "see the grading log"
+    return "an error in the grading run (your instructor has the details)"
 
 
 def _limit_output(course: Path, job: Record, limits: sandbox.Limits):

@@ -145,6 +145,23 @@ def _dotted(node, aliases: dict[str, str]) -> str | None:
         node = node.value
     if isinstance(node, ast.Name) and node.id in aliases:
         return ".".join([aliases[node.id], *reversed(parts)])
+    module = _looked_up(node, aliases)
+    return ".".join([module, *reversed(parts)]) if module else None
+
+
+def _looked_up(node, aliases: dict[str, str]) -> str | None:
+    """'torch' for sys.modules['torch'] and sys.modules.get('torch'): a module looked up by a
+    name written in the code is that module."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and len(node.args) == 1 and not node.keywords:
+        key, table = node.args[0], node.func.value
+    elif isinstance(node, ast.Subscript):
+        key, table = node.slice, node.value
+    else:
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value \
+            and _dotted(table, aliases) == "sys.modules":
+        return key.value
     return None
 
 
@@ -272,6 +289,9 @@ class _CellScan(ast.NodeVisitor):
     def visit_Attribute(self, node):
         dotted = _dotted(node, self.aliases)
         rule = _matches(dotted, DOTTED) if dotted else None
+        if dotted == "sys.modules" and self._only_looks_up(node) or \
+                dotted in ("sys.modules.get", "sys.modules.keys") and self._only_looks_up(node.value):
+            rule = None  # what the looked-up module is used for is judged as that module
         if rule:
             self.flag(node, rule)
             return  # one flag for a.b.c, not three
@@ -291,7 +311,27 @@ class _CellScan(ast.NodeVisitor):
     def visit_Subscript(self, node):
         if isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__":
             self.flag(node, DYNAMIC)
+        self._looked_up_module(node)
         self.generic_visit(node)
+
+    # --- sys.modules: looking a module up by its name changes nothing; anything else can ------
+    def _only_looks_up(self, node) -> bool:
+        """`sys.modules['torch']` read, `sys.modules.get('torch')`, `.keys()`, `len(sys.modules)`.
+        (Writing, deleting, popping, a key computed at run time, handing the table on: held.)"""
+        parent = getattr(node, "parent", None)
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            return isinstance(parent.ctx, ast.Load) and _looked_up(parent, self.aliases) is not None
+        if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in ("get", "keys"):
+            call = getattr(parent, "parent", None)
+            return isinstance(call, ast.Call) and call.func is parent and \
+                (parent.attr == "keys" or _looked_up(call, self.aliases) is not None)
+        return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "len"
+
+    def _looked_up_module(self, node):
+        module = _looked_up(node, self.aliases)
+        rule = _matches(module, DOTTED) if module else None
+        if rule:  # sys.modules['llmcourse.checks'] is the checks, as an import of them would be
+            self.flag(node, rule)
 
     def _uses_checks_as_a_test_does(self, node) -> bool:
         """A test cell (or a copy a student runs to try it) only calls: `exercise("name")`,
@@ -361,6 +401,7 @@ class _CellScan(ast.NodeVisitor):
 
     # --- calls -------------------------------------------------------------------------------
     def visit_Call(self, node):
+        self._looked_up_module(node)
         func = node.func
         if isinstance(func, ast.Name) and func.id not in self.defined:
             if func.id in BUILTIN_CALLS:

@@ -80,6 +80,11 @@ def test_ids_with_underscores_are_two_students_not_one(tmp_path):
     ("jane_doe_20261120T101500_00_setup.ipynb", "jane_doe", "00_setup"),
     ("Zoë van der Berg_01_attention-Copy1.ipynb", "Zoë van der Berg", "01_attention"),
     ("2024001_02_multihead_attention.ipynb", "2024001", "02_multihead_attention"),
+    # the lesson's name in another case (issue 29: Canvas names ending in 01_Attention.ipynb)
+    ("doejane_4711_90210_01_Attention.ipynb", "doejane_4711", "01_attention"),
+    ("jane_doe_00_Setup.ipynb", "jane_doe", "00_setup"),
+    ("Jane Doe_4711_assignsubmission_file_02_MultiHead_Attention (1).ipynb", "Jane Doe", "02_multihead_attention"),
+    ("Lesson1_jd_attempt_2026-11-20-10-00-00_my 01_ATTENTION work.ipynb", "jd", "01_attention"),
 ])
 def test_lms_file_names(tmp_path, name, student, lesson):
     got, problems = scan_names(tmp_path, [name])

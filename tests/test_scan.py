@@ -166,6 +166,37 @@ def test_ordinary_uses_of_those_names_are_not_held(code):
     assert held("import torch", TEST_CELL, code) == []
 
 
+@pytest.mark.parametrize("code", [
+    # looking a module up by its name only reads it (issue 29: this line held a correct lesson 00)
+    "print(sys.modules['torch'].__file__)",
+    "path = sys.modules['torch'].__file__",
+    "m = sys.modules.get('numpy')\nprint(m.__version__)",
+    "names = sorted(sys.modules.keys())",
+    "print(len(sys.modules), 'modules loaded')",
+    "t = sys.modules['torch']\nprint(t.ones(2))",
+])
+def test_reading_sys_modules_is_not_held(code):
+    assert held("import sys", code) == []
+
+
+@pytest.mark.parametrize("code", [
+    # what can change a result through sys.modules is still held
+    "sys.modules['torch'].allclose = lambda *a, **k: True",
+    "t = sys.modules['torch']\nt.allclose = lambda *a, **k: True",
+    "sys.modules.get('torch').equal = lambda *a: True",
+    "m = sys.modules['llmcourse.checks']",
+    "sys.modules.get('llmcourse.checks').exercise",
+    "del sys.modules['torch']",
+    "sys.modules.pop('llmcourse.checks')",
+    "m = sys.modules['llm' + 'course.checks']",
+    "for m in list(sys.modules.values()):\n    m.allclose = None",
+    "table = sys.modules",
+    "setattr(sys.modules['torch'], 'allclose', None)",
+])
+def test_changing_modules_through_sys_modules_is_held(code):
+    assert held("import sys", code), f"not held: {code!r}"
+
+
 @pytest.mark.parametrize("code, rule", [
     ("import os\nos._exit(0)", "exits the kernel"),
     ("sys.exit()", "exits the kernel"),
