@@ -10,9 +10,13 @@ Dask worker's threads) ask; it is an ordinary subprocess, so a daemonic Dask wor
 It is not multiprocessing's forkserver, which runs the caller's main script again in every
 child (an instructor's unguarded script would grade its class again in each job).
 
-Protocol, one JSON object a line: the grader sends {"id", "args", "cwd", "env", "memory", "log"};
-the server answers {"id", "pid"} when the job started and {"id", "exit"} when it ended (exit as
-subprocess reports it: negative for a signal).
+The same server reads each submission before it is graded (autograder/preflight_process.py:
+rebuilding it on the release, the static scan), in a child of its own under that step's budget, so
+that step does not pay for importing its modules either (about 0.8 s a job).
+
+Protocol, one JSON object a line: the grader sends {"id", "args", "cwd", "env", "memory", "log"}
+(or {"id", "preflight": input file, "memory", "log"}); the server answers {"id", "pid"} when the
+job started and {"id", "exit"} when it ended (exit as subprocess reports it: negative for a signal).
 """
 
 import itertools
@@ -37,17 +41,33 @@ def run(args: list[str], cwd: Path, env: dict, memory_mb: int, timeout: float) -
                 "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     with tempfile.TemporaryDirectory(prefix="lg-nbgrader-") as tmp:
         log = Path(tmp) / "output.txt"
-        job = _server().start(dict(args=args, cwd=str(cwd), env=full_env, log=str(log),
-                                   memory=max(memory_mb, 3072) * 2**20))
-        timed_out = not job.ended.wait(timeout)
-        if timed_out or job.exit is None:  # past the wall limit, or the server is gone
-            _kill_group(job.pid)
-            job.ended.wait()
+        job, timed_out = _run(dict(args=args, cwd=str(cwd), env=full_env, log=str(log),
+                                   memory=max(memory_mb, 3072) * 2**20), timeout)
         text = _tail(log)
     if job.exit is None:
         text += "\nthe grading server stopped while this job ran"
     return subprocess.CompletedProcess(["nbgrader", *args], job.exit if job.exit is not None else 1, "",
                                        text + ("\nWALL LIMIT" if timed_out else ""))
+
+
+def preflight(payload: bytes, memory_mb: int, timeout: float) -> tuple[int | None, bytes, bool]:
+    """autograder/preflight_process.py's reading of one submission, in a child of the server:
+    (exit status or None if the server was gone, what it wrote, whether it ran past `timeout`)."""
+    with tempfile.TemporaryDirectory(prefix="lg-preflight-") as tmp:
+        given, log = Path(tmp) / "input", Path(tmp) / "output"
+        given.write_bytes(payload)
+        job, timed_out = _run(dict(preflight=str(given), log=str(log), memory=memory_mb * 2**20), timeout)
+        return job.exit, (log.read_bytes() if log.is_file() else b""), timed_out
+
+
+def _run(request: dict, timeout: float) -> tuple["_Job", bool]:
+    """Start a job on the server and wait for its end; past `timeout` its session is killed."""
+    job = _server().start(request)
+    timed_out = not job.ended.wait(timeout)
+    if timed_out or job.exit is None:  # past the wall limit, or the server is gone
+        _kill_group(job.pid)
+        job.ended.wait()
+    return job, timed_out
 
 
 class _Job:
@@ -150,6 +170,9 @@ def serve() -> None:
     import nbgrader.apps  # noqa: F401  (the point of the server: imported once)
 
     import autograder.grading_execute  # noqa: F401
+    import autograder.preflight_process  # noqa: F401
+    import autograder.rebuild  # noqa: F401
+    import autograder.scan  # noqa: F401
 
     running: dict[int, int] = {}  # pid -> request id
     stdin, pending, open_input = sys.stdin.fileno(), b"", True
@@ -187,10 +210,23 @@ def _answer(**message) -> None:
 
 def _child(request: dict) -> None:
     """In the forked process: a session of its own, output to the log, the job's environment,
-    then nbgrader; its exit status is nbgrader's."""
+    then nbgrader (its exit status is nbgrader's), or the reading of one submission."""
     code = 1
     try:
         os.setsid()
+        if "preflight" in request:  # stdout is the server's answers: nothing of the child's may reach it
+            from autograder import preflight_process
+
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            # the budget comes on top of what the server already holds (its imports)
+            with open("/proc/self/statm") as f:
+                held = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            resource.setrlimit(resource.RLIMIT_AS, (held + request["memory"], held + request["memory"]))
+            code, out = preflight_process.work(Path(request["preflight"]))
+            Path(request["log"]).write_bytes(out)
+            return
         fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)

@@ -6,14 +6,11 @@ own code: CPython 3.11 before 3.11.8 can fail (SystemError) when two threads par
 notebook of 60 MB of `x = !echo` lines keeps IPython's transformer busy for hours. Here each
 submission's parsing has a process of its own (no thread shares its parser), an address-space
 limit and a wall-clock budget; past the budget the caller holds that one submission for review
-and the batch goes on.
+and the batch goes on. The process is forked from the grader's warm server
+(autograder/nbgrader_process.py), which imported these modules once.
 """
 
 import json
-import os
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 SECONDS = 120      # a class's notebooks take well under a second each
@@ -31,22 +28,19 @@ class Failed(Exception):
 def read(notebook: bytes, release: bytes, seconds: float = SECONDS, memory_mb: int = MEMORY_MB) -> dict:
     """{"notebook": rebuilt JSON, "origin", "problems", "flags": [{"text", "hold"}]} for a notebook
     whose JSON was already checked (cells are objects with a cell_type)."""
-    package = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([package, os.environ.get("PYTHONPATH", "")])}
-    payload = json.dumps({"memory_mb": memory_mb}).encode() + b"\n" + release + b"\n\x00" + notebook
-    try:
-        proc = subprocess.run([sys.executable, "-m", "autograder.preflight_process"], input=payload,
-                              capture_output=True, timeout=seconds, env=env)
-    except subprocess.TimeoutExpired:
+    from . import nbgrader_process
+
+    exit, out, timed_out = nbgrader_process.preflight(release + b"\n\x00" + notebook, memory_mb, seconds)
+    if timed_out:
         raise OverBudget(f"reading the notebook (rebuilding it, the static scan) ran past its {seconds:g} s "
-                         "budget") from None
-    if proc.returncode == 3 or proc.returncode < 0:  # MemoryError, or killed (the memory limit, a signal)
+                         "budget")
+    if exit == MEMORY or (exit is not None and exit < 0):  # MemoryError, or killed (a signal)
         raise OverBudget(f"reading the notebook (rebuilding it, the static scan) ran out of its {memory_mb} MB "
                          "budget")
-    if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise Failed(lines[-1][:300] if lines else f"exit status {proc.returncode}")
-    return json.loads(proc.stdout)
+    if exit != 0:
+        lines = out.decode("utf-8", "replace").strip().splitlines()
+        raise Failed(lines[-1][:300] if lines else f"exit status {exit}")
+    return json.loads(out)
 
 
 def _invalid(notebook: dict) -> list[str]:
@@ -60,15 +54,16 @@ def _invalid(notebook: dict) -> list[str]:
     return []
 
 
-def _main() -> int:
-    head = sys.stdin.buffer.readline()
-    limit = json.loads(head)["memory_mb"] * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+MEMORY = 3  # the exit status of a reading that ran out of memory
+
+
+def work(given: Path) -> tuple[int, bytes]:
+    """(exit status, JSON or the failure's last line) for the release and the notebook in the file
+    `given`, run in a child of the warm server under the memory limit it set."""
     try:
         from . import rebuild, scan
 
-        data = sys.stdin.buffer.read()
-        release_bytes, notebook_bytes = data.split(b"\n\x00", 1)
+        release_bytes, notebook_bytes = given.read_bytes().split(b"\n\x00", 1)
         release, submitted = json.loads(release_bytes), json.loads(notebook_bytes)
         problems = _invalid(submitted)
         built = rebuild.rebuild(submitted, release)
@@ -80,11 +75,8 @@ def _main() -> int:
         out = {"notebook": built.notebook, "origin": built.origin, "problems": problems + built.problems,
                "flags": [{"text": text, "hold": False} for text in built.flags] +
                         [{"text": str(f), "hold": f.hold} for f in flags]}
-        sys.stdout.write(json.dumps(out))
+        return 0, json.dumps(out).encode()
     except MemoryError:
-        return 3
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())
+        return MEMORY, b""
+    except Exception as e:  # the grader's own failure on this notebook: said, never the student's 0
+        return 1, f"{type(e).__name__}: {e}".encode("utf-8", "replace")[-300:]
