@@ -27,8 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("course", help="release, execute every solution, autograde it, report")
-    p.add_argument("--mode", choices=["fast", "full"],
-                   help="default: llmcourse.mode's choice (LLMCOURSE_MODE, else full on a CUDA GPU, fast elsewhere)")
+    p.add_argument("--mode", choices=["test", "fast", "full"],
+                   help="default: llmcourse.mode's choice (LLMCOURSE_MODE, else full on a CUDA GPU, fast elsewhere); "
+                        "test: the test suite's sizes (code paths only, nothing shown)")
     p.add_argument("--lessons", nargs="*", help="default: all lessons in solutions/")
     p.add_argument("--json", type=Path, help="also write the report as JSON to this file")
 

@@ -3,8 +3,10 @@ the solutions, report.
 
 `bash scripts/course.sh` runs it in fast mode. It proves the whole path an instructor relies on
 (the releases are rebuilt from solutions/ into the build folder, never into notebooks/, every
-lesson runs top to bottom, nbgrader gives every solution full marks) and measures it: seconds and peak memory per lesson, each lesson's key
-results (what it recorded with llmcourse.results), and the time to autograde. With --json the
+lesson runs top to bottom, nbgrader gives every solution full marks) and measures it: seconds and
+peak memory per lesson, each lesson's key results (what it recorded with llmcourse.results), every
+claim the lessons' experiments judged from their own numbers (llmcourse.results.claim: shown or not
+shown), and the time to autograde. With --json the
 same table is written as JSON (docs/benchmarks.md shows how the published numbers were made).
 """
 
@@ -73,8 +75,7 @@ def run(selected: list[str] | None = None, mode: str | None = None, build: Path 
             print(f"[{lesson}] grading: {job.status}; {'; '.join(job.problems)}")
         rows.append(dict(lesson=lesson, run_s=round(run_.seconds, 1), grade_s=job.seconds,
                          score=job.score, max_score=job.max_score or None, **run_.peak,
-                         ok=run_.error is None and job.status == "graded",
-                         results=results.load(lesson)))
+                         ok=run_.error is None and job.status == "graded", **saved_results(lesson)))
 
     print(report(rows, mode))
     print(f"one full-course submission autograded in {grading_s:.1f} s (wall clock, "
@@ -97,6 +98,13 @@ def stale_note(selected: list[str], built: Path) -> str:
     stale = [lesson for lesson in selected if read(release_notebook(lesson)) != read(release_notebook(lesson, built))]
     return (f"; notebooks/ differs for {', '.join(stale)} (left as it is: `python -m autograder release` "
             "updates it)") if stale else "; notebooks/ is up to date"
+
+
+def saved_results(lesson: str) -> dict:
+    """{"results": the lesson's recorded numbers, "claims": its claims, in the order it made them}."""
+    saved = results.load(lesson)
+    claims = saved.pop(results.CLAIMS, {})
+    return {"results": saved, "claims": list(claims.values()) if isinstance(claims, dict) else []}
 
 
 def machine() -> dict:
@@ -123,4 +131,8 @@ def report(rows: list[dict], mode: str) -> str:
     lines += ["-" * 100,
               f"{'total':<26}{f'{earned:g} / {possible:g}':>10}{sum(r['run_s'] for r in rows):>9.1f}"
               f"{sum(r['grade_s'] for r in rows):>10.1f}"]
+    claims = [(r["lesson"], c) for r in rows for c in r.get("claims", [])]
+    shown = sum(c["shown"] for _, c in claims)
+    lines += [f"\nClaims ({shown} of {len(claims)} shown)"] + [f"{lesson:<26}{results.claim_line(c)}"
+                                                               for lesson, c in claims]
     return "\n".join(lines)

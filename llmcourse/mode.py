@@ -1,13 +1,15 @@
-"""The one switch between a quick run and the real thing. Each lesson declares what the switch
-changes (its sizes for both modes) in its own second cell, with `lesson.use_sizes(...)`.
+"""The one switch between sizes. Each lesson declares what the switch changes (its sizes for every
+mode) in its own second cell, with `lesson.use_sizes(...)`.
 
-fast: small subsets, short sequences, few steps; a notebook runs in under a minute on 2 CPU
-      cores, lesson 05 (three encoders fine-tuned with three seeds each) in about seven. The
-      default without a CUDA GPU.
+test: what the test suite runs: tiny subsets, a few steps; every code path and shape is exercised
+      and a lesson runs in seconds, but no experiment shows anything. Chosen only by
+      LLMCOURSE_MODE=test (tests/conftest.py sets it), never a default.
+fast: the student's laptop: the default without a CUDA GPU. Sized so that every experiment's
+      effect is larger than its noise on 2 CPU cores, each lesson within about 10 minutes.
 full: full IMDb, real sequence lengths, enough steps for the accuracies a user expects.
       The default with a CUDA GPU.
 
-Set LLMCOURSE_MODE=fast or LLMCOURSE_MODE=full to choose. Both modes run the same code.
+Set LLMCOURSE_MODE=test, fast or full to choose. All modes run the same code.
 
 LLMCOURSE_SMOKE=1 is a test of full mode without a GPU: full mode's sizes, except that each
 lesson stops after a few steps and batches (the `smoke` sizes it declares), and bf16 autocast
@@ -19,7 +21,7 @@ import os
 import torch
 
 ENV = "LLMCOURSE_MODE"
-MODES = ("fast", "full")
+MODES = ("test", "fast", "full")
 SMOKE_ENV = "LLMCOURSE_SMOKE"
 
 
@@ -38,12 +40,13 @@ def in_check() -> bool:
 
 
 def current_mode(verbose: bool = False) -> str:
-    """'fast' or 'full': $LLMCOURSE_MODE if set, else 'full' on a CUDA GPU and 'fast' elsewhere."""
+    """'test', 'fast' or 'full': $LLMCOURSE_MODE if set, else 'full' on a CUDA GPU and 'fast'
+    elsewhere ('test' is never a default)."""
     chosen = os.environ.get(ENV, "").strip().lower()
     if chosen and chosen not in MODES:
         raise ValueError(f"{ENV}={chosen!r} is not a mode; use one of {', '.join(MODES)}.")
-    if smoke() and chosen == "fast":
-        raise ValueError(f"{SMOKE_ENV} tests full mode's sizes, but {ENV}=fast: unset one of them.")
+    if smoke() and chosen in ("test", "fast"):
+        raise ValueError(f"{SMOKE_ENV} tests full mode's sizes, but {ENV}={chosen}: unset one of them.")
     mode = chosen or ("full" if torch.cuda.is_available() or smoke() else "fast")
     if verbose:
         why = f"set by {ENV}" if chosen else ("CUDA GPU found" if torch.cuda.is_available() and mode == "full"

@@ -1,5 +1,5 @@
 """The first thing every lesson runs: device, mode and seed (the setup cell), then the lesson's
-own sizes for both modes (the cell right after it)."""
+own sizes for every mode (the cell right after it)."""
 
 import re
 from dataclasses import dataclass
@@ -26,20 +26,25 @@ class Lesson:
     sizes: SimpleNamespace | None = None  # set by use_sizes
 
     def use_sizes(self, *, smoke: dict | None = None, **by_mode: dict) -> SimpleNamespace:
-        """Declare this lesson's sizes, one dict per mode (fast=..., full=...), and keep the ones
-        of the current mode as lesson.sizes. Both modes must name the same sizes. `smoke`: the
-        counts that a smoke test of full mode (LLMCOURSE_SMOKE=1) lowers, on top of full's."""
+        """Declare this lesson's sizes, one dict per mode (test=..., fast=..., full=...), and keep
+        the ones of the current mode as lesson.sizes. Every mode must name the same sizes.
+        `smoke`: the counts that a smoke test of full mode (LLMCOURSE_SMOKE=1) lowers, on top of
+        full's."""
         if sorted(by_mode) != sorted(MODES):
-            raise ValueError(f"give sizes for exactly the modes {', '.join(MODES)}; got {', '.join(by_mode)}")
+            missing, unknown = [m for m in MODES if m not in by_mode], [m for m in by_mode if m not in MODES]
+            raise ValueError(f"give sizes for exactly the modes {', '.join(MODES)}"
+                             + (f"; missing: {', '.join(missing)}" if missing else "")
+                             + (f"; not a mode: {', '.join(unknown)}" if unknown else ""))
         names = {mode: set(values) for mode, values in by_mode.items()}
         if len({frozenset(n) for n in names.values()}) != 1:
-            only = {mode: sorted(n - set.intersection(*names.values())) for mode, n in names.items()}
-            raise ValueError(f"fast and full must name the same sizes; only in one of them: {only}")
+            common = set.intersection(*names.values())
+            only = {mode: sorted(n - common) for mode, n in names.items() if n - common}
+            raise ValueError(f"{', '.join(MODES)} must name the same sizes; only in some of them: {only}")
         sizes, note = dict(by_mode[self.mode]), ""
         smoke = smoke or {}
         wrong = sorted(k for k in smoke if k not in sizes or not SMOKE_KEYS.fullmatch(k))
         if wrong:
-            raise ValueError(f"smoke sizes may only lower counts that both modes name (reviews, steps, "
+            raise ValueError(f"smoke sizes may only lower counts that every mode names (reviews, steps, "
                              f"epochs, samples, tokens, batches, seeds, every); not: {', '.join(wrong)}")
         if smoke_test():
             sizes.update(smoke)

@@ -125,7 +125,7 @@ def submission(lesson: str, style: str) -> nbformat.NotebookNode:
 
 
 def executed(nb: nbformat.NotebookNode, path) -> nbformat.NotebookNode:
-    """Run it as the student's "Run All" would (errors and all), in fast mode."""
+    """Run it as the student's "Run All" would (errors and all), at test sizes (conftest's mode)."""
     from autograder.execute import execute
 
     return execute(path, notebook=nb, allow_errors=True, timeout=300,

@@ -1,4 +1,4 @@
-"""Shared test setup: everything offline, CPU, fast mode; helpers to read notebooks."""
+"""Shared test setup: everything offline, CPU, test mode; helpers to read notebooks."""
 
 import json
 import os
@@ -14,7 +14,7 @@ ARTIFACTS = REPO / "test-artifacts"  # executed notebooks, screenshots: kept for
 # No test may need the network; kernels started by tests inherit these.
 for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ[var] = "1"
-os.environ["LLMCOURSE_MODE"] = "fast"
+os.environ["LLMCOURSE_MODE"] = "test"  # lessons at their test sizes: code paths in seconds
 os.environ.setdefault("LLMCOURSE_DEVICE", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Two xdist workers share two cores, each running a kernel: a kernel with two OpenMP threads then

@@ -1,4 +1,5 @@
-"""Every solution notebook runs top to bottom in fast mode, as a student's "Run All" would."""
+"""Every solution notebook runs top to bottom at its test sizes, as a student's "Run All" would.
+(The student's own size, fast mode, runs in the main job: `make benchmark`.)"""
 
 import copy
 
@@ -15,10 +16,10 @@ from autograder.run_course import CELL_TIMEOUT_S
 def test_solution_runs_top_to_bottom(lesson, artifacts):
     # per-cell limit: lesson 05's MiniLM runs take ~270 s idle, and a loaded 2-core machine has
     # made such cells 3-4x slower; it only catches a hung kernel, so it is the main job's limit
-    run = execute(solution_notebook(lesson), mode="fast", timeout=CELL_TIMEOUT_S,
+    run = execute(solution_notebook(lesson), mode="test", timeout=CELL_TIMEOUT_S,
                   save_to=artifacts / "executed" / f"{lesson}.ipynb")
     print(f"{lesson}: {run.seconds:.1f} s")  # timings live in the benchmark, not in asserts
-    assert run.error is None, f"{lesson} fails in fast mode:\n{run.error[-3000:]}"
+    assert run.error is None, f"{lesson} fails in test mode:\n{run.error[-3000:]}"
     assert_widgets_have_static_fallback(run.notebook, lesson)
     assert_long_cells_are_heavy(run.notebook, lesson)
 
@@ -27,7 +28,7 @@ LONG_CELL_S = 10  # "longer than a few seconds", with room for a busy 2-core mac
 
 
 def assert_long_cells_are_heavy(nb, lesson):
-    """A cell that runs for more than a few seconds in fast mode is a demo or training cell:
+    """A cell that runs for more than a few seconds in test mode is a demo or training cell:
     grading must skip it, so it must carry the `heavy` tag (test_heavy_cells.py explains)."""
     from datetime import datetime
 
@@ -40,7 +41,7 @@ def assert_long_cells_are_heavy(nb, lesson):
         start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
                       for k in ("iopub.execute_input", "shell.execute_reply"))
         seconds = (end - start).total_seconds()
-        assert seconds < LONG_CELL_S, (f"{lesson}: cell {index} ran {seconds:.0f} s in fast mode but is not "
+        assert seconds < LONG_CELL_S, (f"{lesson}: cell {index} ran {seconds:.0f} s in test mode but is not "
                                        f"tagged heavy, so grading would run it:\n{cell.source[:200]}")
 
 

@@ -72,8 +72,22 @@ def test_mode_override_and_bad_value(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setenv(mode.ENV, "FAST")
     assert mode.current_mode() == "fast"
+    monkeypatch.setenv(mode.ENV, "test")
+    assert mode.current_mode() == "test"
     monkeypatch.setenv(mode.ENV, "quick")
-    with pytest.raises(ValueError, match="fast, full"):
+    with pytest.raises(ValueError, match="test, fast, full"):
+        mode.current_mode()
+
+
+def test_test_mode_is_never_a_default(monkeypatch):
+    monkeypatch.delenv(mode.ENV, raising=False)
+    monkeypatch.delenv(mode.SMOKE_ENV, raising=False)
+    for gpu in (False, True):
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu)
+        assert mode.current_mode() != "test"
+    monkeypatch.setenv(mode.SMOKE_ENV, "1")  # the smoke test is of full mode's sizes, never test's
+    monkeypatch.setenv(mode.ENV, "test")
+    with pytest.raises(ValueError, match="unset one of them"):
         mode.current_mode()
 
 
@@ -97,14 +111,15 @@ def sizes_cell(lesson: str) -> dict[str, dict]:
     return {k.arg: values(k.value) for k in call.keywords}
 
 
-def test_every_lesson_declares_sizes_for_both_modes_with_the_same_names():
+def test_every_lesson_declares_sizes_for_every_mode_with_the_same_names():
     from autograder.course import lessons
 
     for lesson in lessons():
         declared = sizes_cell(lesson)
         smoke = declared.pop("smoke", {})
-        assert set(declared) == set(mode.MODES), f"{lesson}: sizes for {sorted(declared)}"
-        assert declared["fast"].keys() == declared["full"].keys(), f"{lesson}: fast and full name different sizes"
+        assert set(declared) == {"test", "fast", "full"} == set(mode.MODES), f"{lesson}: sizes for {sorted(declared)}"
+        for name in ("test", "full"):
+            assert declared[name].keys() == declared["fast"].keys(), f"{lesson}: {name} and fast name different sizes"
         for name, value in smoke.items():  # a smoke test of full mode only lowers full's counts
             full = declared["full"][name]
             if isinstance(value, tuple):
@@ -126,30 +141,33 @@ def test_smoke_uses_full_sizes_with_lowered_counts_and_refuses_shapes(monkeypatc
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert mode.current_mode() == "full"
     lesson = Lesson("x", torch.device("cpu"), "full")
-    sizes = lesson.use_sizes(fast=dict(d_model=8, train_steps=5), full=dict(d_model=256, train_steps=9000),
-                             smoke=dict(train_steps=3))
+    sizes = lesson.use_sizes(test=dict(d_model=4, train_steps=1), fast=dict(d_model=8, train_steps=5),
+                             full=dict(d_model=256, train_steps=9000), smoke=dict(train_steps=3))
     assert (sizes.d_model, sizes.train_steps) == (256, 3)
     assert "smoke test" in capsys.readouterr().out
     with pytest.raises(ValueError, match="not: d_model"):
-        lesson.use_sizes(fast=dict(d_model=8), full=dict(d_model=256), smoke=dict(d_model=8))
+        lesson.use_sizes(test=dict(d_model=4), fast=dict(d_model=8), full=dict(d_model=256), smoke=dict(d_model=8))
     monkeypatch.setenv(mode.ENV, "fast")
     with pytest.raises(ValueError, match="unset one of them"):
         mode.current_mode()
     monkeypatch.setenv(mode.SMOKE_ENV, "0")  # off: the smoke sizes are ignored
     assert Lesson("x", torch.device("cpu"), "full").use_sizes(
-        fast=dict(n_steps=1), full=dict(n_steps=9), smoke=dict(n_steps=2)).n_steps == 9
+        test=dict(n_steps=1), fast=dict(n_steps=1), full=dict(n_steps=9), smoke=dict(n_steps=2)).n_steps == 9
 
 
 def test_use_sizes_keeps_the_current_modes_and_refuses_mismatches(capsys):
     from llmcourse.notebook import Lesson
 
     lesson = Lesson("x", torch.device("cpu"), "fast")
-    assert lesson.use_sizes(fast=dict(n=1), full=dict(n=9)).n == 1 and lesson.sizes.n == 1
+    assert lesson.use_sizes(test=dict(n=0), fast=dict(n=1), full=dict(n=9)).n == 1 and lesson.sizes.n == 1
     assert "sizes (fast): n=1" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="only in one of them"):
-        lesson.use_sizes(fast=dict(n=1), full=dict(m=2))
-    with pytest.raises(ValueError, match="exactly the modes"):
-        lesson.use_sizes(fast=dict(n=1))
+    assert Lesson("x", torch.device("cpu"), "test").use_sizes(test=dict(n=0), fast=dict(n=1), full=dict(n=9)).n == 0
+    with pytest.raises(ValueError, match=r"only in some of them: \{'test': \['m'\]\}"):
+        lesson.use_sizes(test=dict(n=1, m=2), fast=dict(n=1), full=dict(n=9))
+    with pytest.raises(ValueError, match="exactly the modes test, fast, full; missing: test"):
+        lesson.use_sizes(fast=dict(n=1), full=dict(n=9))  # a lesson written before test mode
+    with pytest.raises(ValueError, match="not a mode: quick"):
+        lesson.use_sizes(test=dict(n=1), fast=dict(n=1), full=dict(n=9), quick=dict(n=1))
 
 
 def test_seed_everything_repeats_all_generators():
@@ -175,6 +193,33 @@ def test_results_are_recorded_and_merged(monkeypatch, tmp_path):
         results.record("99_demo", loss=float("nan"))
     results.clear("99_demo")
     assert results.load("99_demo") == {}
+
+
+def test_claims_print_one_line_and_are_kept_with_the_results(monkeypatch, tmp_path, capsys):
+    import numpy as np
+
+    from autograder.run_course import report, saved_results
+    from llmcourse import results
+
+    monkeypatch.setenv("LLMCOURSE_ARTIFACTS", str(tmp_path))
+    results.record("99_demo", accuracy=0.5)
+    assert results.claim("99_demo", "a", "A beats B", shown=np.float64(0.9) > 0.8, evidence="0.9 vs 0.8") is True
+    assert results.claim("99_demo", "b", "C beats D", shown=False, evidence=results.spread([1, 2, 3])) is False
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "claim: A beats B — 0.9 vs 0.8 — shown", "claim: C beats D — 2 ± 1 (n=3) — not shown"]
+    results.claim("99_demo", "a", "A beats B", shown=False, evidence="0.7 vs 0.8")  # a rerun replaces it
+    saved = saved_results("99_demo")
+    assert saved["results"] == {"accuracy": 0.5}
+    assert [(c["statement"], c["shown"]) for c in saved["claims"]] == [("A beats B", False), ("C beats D", False)]
+    table = report([dict(lesson="99_demo", run_s=1.0, grade_s=1.0, score=1, max_score=1, ok=True, **saved)], "fast")
+    assert "Claims (0 of 2 shown)" in table and "claim: A beats B — 0.7 vs 0.8 — not shown" in table
+    for bad in (1, 0.9, "yes", None):  # a verdict is a comparison, not a number that might be one
+        with pytest.raises(TypeError, match="True or False"):
+            results.claim("99_demo", "c", "E", shown=bad, evidence="x")
+    with pytest.raises(ValueError, match="non-empty"):
+        results.claim("99_demo", "c", "E", shown=True, evidence="")
+    with pytest.raises(ValueError, match="kept for claim"):
+        results.record("99_demo", claims=1)
 
 
 def test_progress_bars_never_redraw_from_another_thread(capsys):
