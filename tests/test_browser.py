@@ -7,6 +7,7 @@ download is never used. The screenshot is kept in test-artifacts/browser/.
 """
 
 import json
+import contextlib
 import os
 import shutil
 import socket
@@ -73,6 +74,27 @@ def wait_until_serving(url: str, server: subprocess.Popen, failure, seconds: flo
             time.sleep(0.5)
 
 
+@contextlib.contextmanager
+def jupyter_server(app: str, port: int, root: Path, *options: str, ready: str = "/api/status", **popen):
+    """`python -m <app>` (jupyterlab, jupyter_server) on loopback at `port`, serving `root`, no
+    token; yields its URL once `ready` answers and stops it afterwards."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", app, "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+         "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
+         f"--ServerApp.root_dir={root}", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url + ready, server, lambda: f"{app} did not start:\n{server.stdout.read()[-3000:]}")
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 @pytest.fixture
 def jupyterlab(tmp_path):
     """A JupyterLab server on a free loopback port, token off, news and update checks off."""
@@ -84,23 +106,10 @@ def jupyterlab(tmp_path):
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), LLMCOURSE_DEVICE="cpu",
                JUPYTERLAB_SETTINGS_DIR=str(settings))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
-         "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--ServerApp.token=",
-         "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
-         f"--ServerApp.root_dir={tmp_path}", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(f"{url}/api/status", server, lambda: f"JupyterLab did not start:\n{server.stdout.read()[-3000:]}")
-    try:
+    with jupyter_server("jupyterlab", port, tmp_path, "--ServerApp.disable_check_xsrf=True",
+                        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=None",
+                        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", env=env) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_attention_widget_renders_and_reacts_in_chromium(jupyterlab, tmp_path, artifacts):

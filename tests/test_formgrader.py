@@ -7,7 +7,6 @@ rendered from it, as nbgrader's own feedback is, shows the hidden tests.
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def test_the_formgrader_button_in_chromium(course, tmp_path, artifacts):
     """An instructor clicks "Generate Feedback" for alice in formgrader, then opens the page."""
     from playwright.sync_api import sync_playwright
 
-    from test_browser import chromium, free_port, wait_until_serving
+    from test_browser import chromium, free_port, jupyter_server
 
     executable = chromium()
     target = CourseFolder(course).feedback("alice", LESSON)
@@ -68,18 +67,11 @@ def test_the_formgrader_button_in_chromium(course, tmp_path, artifacts):
     port = free_port()
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--ServerApp.port={port}",
-         "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--ServerApp.token=",
-         "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
-         f"--ServerApp.root_dir={course}",
-         "--ServerApp.jpserver_extensions={'nbgrader.server_extensions.formgrader': True}"],
-        cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
     shots = artifacts / "formgrader"
     shots.mkdir(parents=True, exist_ok=True)
-    try:
-        wait_until_serving(f"{url}/formgrader", server, lambda: f"formgrader did not start:\n{server.stdout.read()[-3000:]}")
+    with jupyter_server("jupyter_server", port, course, "--ServerApp.disable_check_xsrf=True",
+                        "--ServerApp.jpserver_extensions={'nbgrader.server_extensions.formgrader': True}",
+                        ready="/formgrader", cwd=course, env=env) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
             page = browser.new_page()
@@ -98,11 +90,5 @@ def test_the_formgrader_button_in_chromium(course, tmp_path, artifacts):
                 raise
             finally:
                 browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     assert "Student: alice" in shown and "matches the solution on random inputs" in shown
     assert not [leak for leak in LEAKS if leak in target.read_text()]

@@ -7,8 +7,9 @@ grading skips (autograder/grading_execute.py). These checks keep the tags honest
   with a NameError in every graded submission);
 - no lesson keeps a hand-written grading branch.
 
-How long each untagged cell takes in fast mode is checked where the notebooks run
-(test_notebooks.py), since only an executed notebook knows.
+How long each untagged cell takes is checked where the notebooks run (test_notebooks.py, at test
+sizes), since only an executed notebook knows. A cell slow only at fast sizes is not caught here;
+the main job's executed notebooks (build/executed/) carry every cell's time.
 """
 
 import ast

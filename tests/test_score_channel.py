@@ -15,8 +15,6 @@ anything but passive, escaped text. Graded for real (nbgrader in the jail) in on
 import json
 import os
 import re
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -25,7 +23,7 @@ from autograder import feedback, gradebook
 from autograder.course import solution_notebook
 from autograder.grade import grade_all, prepare
 from autograder.sandbox import Limits
-from test_browser import chromium, free_port, wait_until_serving
+from test_browser import chromium, free_port, jupyter_server
 from test_grading import solution_code
 
 LIMITS = Limits(cell_timeout=20, notebook_timeout=180, memory_mb=4096, output_mb=5)
@@ -207,21 +205,8 @@ def formgrader(batch, tmp_path_factory):
     port = free_port()
     runtime = tmp_path_factory.mktemp("formgrader-runtime")
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--ServerApp.port={port}",
-         "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--IdentityProvider.token=",
-         "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={course}"],
-        cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(f"{url}/api/status", server, lambda: f"the server did not start:\n{server.stdout.read()[-3000:]}")
-    try:
+    with jupyter_server("jupyter_server", port, course, cwd=course, env=env) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_formgrader_and_feedback_pages_run_no_script_of_the_student(batch, formgrader):
