@@ -88,11 +88,16 @@ def jupyter_server(app: str, port: int, root: Path, *options: str, ready: str = 
         wait_until_serving(url + ready, server, lambda: f"{app} did not start:\n{server.stdout.read()[-3000:]}")
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
+
+
+def stop(server: subprocess.Popen, seconds: float = 20) -> None:
+    """Ask a server to stop; kill it if it has not within `seconds`."""
+    server.terminate()
+    try:
+        server.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 @pytest.fixture

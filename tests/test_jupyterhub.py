@@ -32,7 +32,7 @@ import pytest
 
 from autograder.course import REPO, make_course_dir, nbgrader
 
-from test_browser import chromium, free_port, wait_until_serving
+from test_browser import chromium, free_port, stop, wait_until_serving
 from test_grading import LESSON
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -144,11 +144,7 @@ def hub(tmp_path):
         try:
             yield dict(url=url, root=root, exchange=exchange, log=state / "hub.log")
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server, seconds=30)
             subprocess.run(["pkill", "-u", ",".join((INSTRUCTOR, *STUDENTS))], capture_output=True)
     finally:
         for user in (INSTRUCTOR, *STUDENTS):
