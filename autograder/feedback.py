@@ -1,5 +1,6 @@
-"""Per-student HTML feedback: the score, what happened to the submission, and for each test its
-result and message. Built from the grading record, whose test messages are the grader's verdict
+"""Per-student HTML feedback: the score, what happened to the submission, and for each test, in
+the notebook's order under its exercise's name (as `exercise("...")` names it in the test cell),
+its result and message. Built from the grading record, whose test messages are the grader's verdict
 in a fixed vocabulary (autograder/verdict.py), never from the test cells' source or the
 submission's outputs, so hidden tests stay hidden and nothing the student's code showed (HTML,
 scripts) is on the page. Every piece of text is escaped. Points held for review show as pending."""
@@ -27,8 +28,13 @@ def render(record: dict, notes: list[str]) -> str:
             result = f"{t['max_points']:g} point{'s' * (t['max_points'] != 1)} pending review"
         else:
             result = f"{e(t['status'])} ({t['points']:g} / {t['max_points']:g})"
-        rows.append(f"<h3 class='{css}'>{e(t['grade_id'])}: {result}</h3>"
-                    f"<pre>{e(t['message'] or '(no output)')}</pre>")
+        title = t.get("title") or t["grade_id"]  # records written before titles: the grade id
+        lines = (t["message"] or "").splitlines()
+        if lines and lines[0] == f"{title}:":  # the verdict's first line names the exercise: the heading does
+            lines = lines[1:]
+        body = "\n".join(lines) or "(no output)"
+        rows.append(f"<h3 class='{css}'>{e(title)}: {result} <small>({e(t['grade_id'])})</small></h3>"
+                    f"<pre>{e(body)}</pre>")
     problems = "".join(f"<p class='note'>{e(p)}</p>" for p in notes + record["problems"])
     pending = sum(t["max_points"] for t in record["tests"] if t["status"] == "held")
     if pending:

@@ -141,4 +141,4 @@ class GradingExecute(Execute):
 
 def _describe(cell, index: int) -> str:
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    return f"cell {index}" + (f" ({grade_id})" if grade_id else "")
+    return f"cell {index + 1}" + (f" ({grade_id})" if grade_id else "")  # from 1, as JupyterLab counts

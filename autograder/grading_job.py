@@ -229,7 +229,7 @@ def _preflight(job: Job, lesson: Lesson, rec: Record) -> bytes | None:
     odd = [i for i, c in enumerate(raw["cells"]) if not isinstance(c, dict) or not isinstance(c.get("cell_type"), str)]
     if odd:
         rec.status = "malformed"
-        rec.problems.append(f"cell(s) {', '.join(map(str, odd[:5]))} are not notebook cells (objects with a "
+        rec.problems.append(f"cell(s) {', '.join(str(i + 1) for i in odd[:5])} are not notebook cells (objects with a "
                             "cell_type); it could not be graded")
         return None
     try:

@@ -56,8 +56,9 @@ def read(course: Path, job, checks: dict[str, list[str]], reference: dict) -> No
         for index, grade_id, ename in errors:  # a student's cell names no cell: its grade id may be anything
             where = grade_id if grade_id in known else f"cell {index + 1}"
             job.cell_errors.append(f"{where} raised {messages.error_name(ename)}")
+        order = {gid: i for i, gid in enumerate(reference["cells"])}  # the solution's order = the release's
         for notebook in submission.notebooks:
-            for grade in sorted(notebook.grades, key=lambda g: g.name):
+            for grade in sorted(notebook.grades, key=lambda g: (order.get(g.name, len(order)), g.name)):
                 cell = cells.get(grade.name)
                 ran = cell is not None and cell.get("execution_count") is not None
                 error = _error(cell) if cell is not None else None
@@ -91,8 +92,9 @@ def read(course: Path, job, checks: dict[str, list[str]], reference: dict) -> No
                 if len(message) > MESSAGE_LIMIT:
                     message = message[:MESSAGE_LIMIT] + "\n[... output truncated]"
                 points = grade.manual_score if grade.manual_score is not None else earned
-                job.tests.append({"grade_id": grade.name, "points": points, "max_points": grade.max_score,
-                                  "status": status, "message": message.strip()})
+                title = reference["cells"].get(grade.name, {}).get("record", {}).get("exercise", "")
+                job.tests.append({"grade_id": grade.name, "title": title, "points": points,
+                                  "max_points": grade.max_score, "status": status, "message": message.strip()})
         gb.db.commit()
         gb.db.refresh(submission)
         job.score, job.max_score = submission.score, submission.max_score

@@ -176,13 +176,13 @@ def _choose(gid: str, found: list[int], cells: list, stub: str, out: Rebuilt) ->
     pick = (real or found)[-1]
     if len(found) > 1:
         out.flags.append(f"exercise {gid!r}: {len(found)} copies of its answer cell (cells "
-                         f"{', '.join(map(str, found))}); graded the last"
-                         f"{' that is not the empty stub' if pick != found[-1] else ''}: cell {pick}")
+                         f"{', '.join(str(i + 1) for i in found)}); graded the last"
+                         f"{' that is not the empty stub' if pick != found[-1] else ''}: cell {pick + 1}")
     if nbgrader_meta(cells[pick]).get("grade_id") != gid and any(nbgrader_meta(c) for c in cells):
-        out.problems.append(f"exercise {gid!r}: its answer cell was missing; cell {pick}, which defines "
+        out.problems.append(f"exercise {gid!r}: its answer cell was missing; cell {pick + 1}, which defines "
                             "the same names, was graded as the answer")
     if cells[pick].get("cell_type") != "code":
-        out.problems.append(f"exercise {gid!r}: the answer (cell {pick}) was a {cells[pick].get('cell_type')} "
+        out.problems.append(f"exercise {gid!r}: the answer (cell {pick + 1}) was a {cells[pick].get('cell_type')} "
                             "cell; it was graded as code")
     return pick
 

@@ -18,7 +18,7 @@ class Record:
     status: str = "graded"   # graded | error (nbgrader could not finish) | malformed | missing | timeout
     score: float = 0.0       # the official score (after holds): the gradebook's
     max_score: float = 0.0
-    tests: list[dict] = field(default_factory=list)  # {grade_id, points, max_points, status, message}
+    tests: list[dict] = field(default_factory=list)  # {grade_id, title, points, max_points, status, message}, in notebook order
     problems: list[str] = field(default_factory=list)  # what went wrong while grading, in words
     cell_errors: list[str] = field(default_factory=list)  # errors the student's own cells raised
     flags: list[str] = field(default_factory=list)     # for manual review

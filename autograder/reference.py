@@ -104,9 +104,9 @@ def make(lesson: str, made_key: str) -> dict:
         checks = [json.loads(text) for text in take_records(cell)]
         error = next((f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
                       if o.get("output_type") == "error"), None)
-        wrong = [c["what"] for c in checks if c["ok"] is False]
+        wrong = [c["what"] for c in checks if c["ok"] is False]  # named: the error only counts them
         if error or wrong or not checks:
-            problems.append(f"the solution fails {gid}: {error or wrong or 'no checks ran'}")
+            problems.append(f"the solution fails {gid}: {wrong or error or 'no checks ran'}")
             continue
         record = {"exercise": checks[0]["exercise"], "checks": checks}
         unusable = [f"{c['what']} ({c['expected']['unusable']})" for c in record["checks"]

@@ -112,7 +112,7 @@ class Flag:
         return self.rule in HOLD
 
     def __str__(self):
-        return f"cell {self.cell}: {self.rule}: {self.line}"
+        return f"cell {self.cell + 1}: {self.rule}: {self.line}"  # numbered from 1, as JupyterLab does
 
 
 def _source(cell: dict) -> str:

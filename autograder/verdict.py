@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from llmcourse.checks import array_from, judge, _fmt, _short_repr
+from llmcourse.checks import ChecksFailed, array_from, judge, _fmt, _short_repr
 
 from . import messages
 
@@ -76,7 +76,7 @@ def judge_cell(reference: dict, grade_id: str, texts: list[str], error: str | No
         lines.append(f"  {'✓' if ok else '✗'} {want['what']}")
         if not ok and not hidden:
             lines += [f"      {line}" for line in _why(want, value)]
-    if error == "AssertionError" and not all_checks_ok:
+    if error in (ChecksFailed.__name__, "AssertionError") and not all_checks_ok:
         error_line = []  # what the kernel's checks raise when one fails: the ✗ above says it
     lines += error_line
     all_ok = all_checks_ok and error is None

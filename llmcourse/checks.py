@@ -9,8 +9,10 @@ A test cell looks like this:
         check.close(out, [[0.0900, 0.2447, 0.6652]], atol=1e-4, what="softmax of [1, 2, 3]")
 
 Each check prints a line (✓ or ✗, and in words what was expected and what came back); a failed
-check does not stop the later ones. At the end of the block any failure raises AssertionError,
-which is what nbgrader counts as a failed test cell.
+check does not stop the later ones. At the end of the block any failure raises ChecksFailed (an
+AssertionError), which is what nbgrader counts as a failed test cell; IPython shows it as one line,
+"N of M checks failed", under the ✗ lines, with no traceback (they already say what is wrong). An
+error the student's code raises keeps its traceback, without this module's frames.
 
 Why "hard to fool": student code runs in the same Python process, before the tests. So the
 comparisons here never call functions a student can replace (torch.allclose, numpy.testing, a
@@ -463,6 +465,34 @@ class _Seeded:
         random.setstate(py_state)
 
 
+class ChecksFailed(AssertionError):
+    """A test block with a failed check. The cell must end in an error (nbgrader scores it 0), but
+    its traceback would only point into this module and repeat the ✗ lines printed above it: IPython
+    shows what `_render_traceback_` returns instead, the one summary line."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [_error_words(self)]
+
+
+def _ours(tb) -> bool:
+    return tb.tb_frame.f_code.co_filename == __file__
+
+
+def _without_our_frames(tb):
+    """The traceback `tb` with this module's frames left out (check.raises / check.avoids call the
+    student's function from here): what is left is the test cell and the student's own code."""
+    while tb is not None and _ours(tb):
+        tb = tb.tb_next
+    node = tb
+    while node is not None:
+        after = node.tb_next
+        while after is not None and _ours(after):
+            after = after.tb_next
+        node.tb_next = after
+        node = after
+    return tb
+
+
 class exercise:
     """`with exercise("name") as check:` collects checks and fails the cell if any failed."""
 
@@ -491,17 +521,16 @@ class exercise:
         _refuse_if_tampered()  # the code these checks called may have replaced something
         for w in {str(w.message): w for w in self._caught}.values():
             _print(f"  note: {w.category.__name__}: {w.message}")
-        if kind is NotImplementedError:
-            _print(f"  ✗ not written yet: fill in the cell marked YOUR CODE HERE ({_error_words(error)})")
-            return False
         if kind is not None:
-            _print(f"  ✗ your code raised {kind.__name__}: {_error_words(error)}")
-            return False  # let the real traceback show
+            if kind is NotImplementedError:
+                _print(f"  ✗ not written yet: fill in the cell marked YOUR CODE HERE ({_error_words(error)})")
+            else:
+                _print(f"  ✗ your code raised {kind.__name__}: {_error_words(error)}")
+            error.__traceback__ = _without_our_frames(tb)
+            return False  # re-raised: the student sees where in their code
         total = _len(c.passed) + _len(c.failed)
         if c.failed:
-            raise AssertionError(
-                f"{c.name}: {_len(c.failed)} of {total} checks failed:\n"
-                + "\n".join(f" - {f}" for f in c.failed))
+            raise ChecksFailed(f"{c.name}: {_len(c.failed)} of {total} checks failed")
         later = f" ({_len(c.later)} more judged by the grader)" if c.later else ""
         _print(f"  all {total} checks passed{later}")
         return False
@@ -519,7 +548,7 @@ def _refuse_if_tampered():
             "notebook again from the top.")
 
 
-_OWN = {cls: dict(vars(cls)) for cls in (Checks, exercise)}  # as defined, before any student code
+_OWN = {cls: dict(vars(cls)) for cls in (Checks, exercise, ChecksFailed)}  # as defined, before any student code
 
 
 # --- the same weights for the student's module and the solution's ------------------------------

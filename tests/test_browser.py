@@ -1,7 +1,8 @@
-"""The attention widget in a real browser: JupyterLab on loopback, headless Chromium via Playwright.
+"""What a student sees in a real browser: JupyterLab on loopback, headless Chromium via Playwright.
 
-The notebook under test is made of a lesson's own cells (its setup cell and the cell that shows
-the real model's attention), so it tests what a student sees. Chromium comes from the system
+The notebooks under test are made of a lesson's own cells (the attention widget: its setup cell
+and the cell that shows the real model's attention; a failed check: lesson 00's release with a
+wrong answer typed in), so they test what a student sees. Chromium comes from the system
 (Debian's `chromium` package; scripts/system-packages.sh installs it); Playwright's own browser
 download is never used. The screenshot is kept in test-artifacts/browser/.
 """
@@ -9,6 +10,7 @@ download is never used. The screenshot is kept in test-artifacts/browser/.
 import json
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import REPO, solution_notebook
+from autograder.course import REPO, release_notebook, solution_notebook
 
 LESSON = "02_multihead_attention"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -156,6 +158,59 @@ def test_attention_widget_renders_and_reacts_in_chromium(jupyterlab, tmp_path, a
             assert "layer 4" in readout, f"the readout did not follow the layer control: {readout!r}"
         except Exception:
             page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+# Sums over the whole tensor, not each row: right shape, wrong values
+WRONG_SOFTMAX = """import torch
+
+
+def softmax(x: torch.Tensor) -> torch.Tensor:
+    return x.exp() / x.exp().sum()
+"""
+
+
+def test_a_failed_check_shows_its_list_once_and_no_traceback(jupyterlab, tmp_path, artifacts):
+    """Lesson 00's release with a wrong softmax typed in, run in JupyterLab: the test cell shows the
+    ✗ list once and one "N of M checks failed" line, no traceback into the course's code."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    nb = nbformat.read(release_notebook("00_setup"), as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax")
+    answer.source = WRONG_SOFTMAX
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = tmp_path / "00_setup.ipynb"
+    nbformat.write(nb, notebook)
+    shots = artifacts / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{jupyterlab}/lab/tree/{notebook.name}", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
+            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            failed = page.locator(".jp-OutputArea", has_text="checks failed")
+            failed.first.wait_for(state="attached", timeout=180_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)  # Run All stopped
+            failed.first.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "failed-check.png"), full_page=True)
+            assert failed.count() == 1, "only the first failing test cell ran (Run All stops there)"
+            shown = failed.first.text_content()
+            crosses = [line.strip() for line in shown.splitlines() if line.strip().startswith("✗")]
+            assert crosses, shown
+            assert all(shown.count(line) == 1 for line in crosses), f"a ✗ line shows twice:\n{shown}"
+            assert len(re.findall(r"\d+ of \d+ checks failed", shown)) == 1, shown
+            leaks = [word for word in ("Traceback", "checks.py", "AssertionError", "llmcourse/", "File ")
+                     if word in shown]
+            assert not leaks, f"the output shows {leaks}:\n{shown}"
+        except Exception:
+            page.screenshot(path=str(shots / "failure-failed-check.png"), full_page=True)
             raise
         finally:
             browser.close()

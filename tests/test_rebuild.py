@@ -62,19 +62,20 @@ def test_damaged_notebooks_become_the_release_with_the_answers_in(lesson, damage
 
 
 def test_copies_grade_the_last_real_attempt_and_say_which():
+    """Cells are numbered from 1, as JupyterLab counts them."""
     above = rebuilt("00_setup", "copied_answer_above")
-    assert above.flags == ["exercise 'softmax': 2 copies of its answer cell (cells 12, 13); graded the last: cell 13"]
+    assert above.flags == ["exercise 'softmax': 2 copies of its answer cell (cells 13, 14); graded the last: cell 14"]
     below = rebuilt("00_setup", "copied_answer_below")
-    assert below.flags == ["exercise 'softmax': 2 copies of its answer cell (cells 12, 13); "
-                           "graded the last that is not the empty stub: cell 12"]
+    assert below.flags == ["exercise 'softmax': 2 copies of its answer cell (cells 13, 14); "
+                           "graded the last that is not the empty stub: cell 13"]
 
 
 def test_stripped_markdown_and_retyped_cells_are_said_in_the_problems():
     assert "no nbgrader metadata" in rebuilt("00_setup", "colab").problems[0]
     assert rebuilt("00_setup", "markdown_answer").problems == [
-        "exercise 'softmax': the answer (cell 12) was a markdown cell; it was graded as code"]
+        "exercise 'softmax': the answer (cell 13) was a markdown cell; it was graded as code"]
     assert rebuilt("00_setup", "retyped").problems == [
-        "exercise 'softmax': its answer cell was missing; cell 12, which defines the same names, "
+        "exercise 'softmax': its answer cell was missing; cell 13, which defines the same names, "
         "was graded as the answer"]
 
 
@@ -138,7 +139,7 @@ def test_preflight_grades_the_rebuilt_notebook_with_flags_named_as_the_student_n
     nb = classroom.submission("00_setup", "typed")
     nb.cells.insert(3, nbformat.v4.new_code_cell("import torch\ntorch.allclose = lambda *a, **k: True"))
     rec, out = preflight(classroom.jupyterlab_bytes(nb))
-    assert rec.hold and rec.flags == ["cell 3: patches a library or test helper: torch.allclose = lambda *a, **k: True"]
+    assert rec.hold and rec.flags == ["cell 4: patches a library or test helper: torch.allclose = lambda *a, **k: True"]
     assert graded_cells(json.loads(out))[1][1] == "softmax"
 
 

@@ -12,6 +12,7 @@ anything but passive, escaped text. Graded for real (nbgrader in the jail) in on
 - formgrader's page of that submission and its feedback page, opened in Chromium: no script runs.
 """
 
+import html
 import json
 import os
 import re
@@ -165,8 +166,23 @@ def test_held_points_show_as_pending_review(batch):
     job = jobs[("held", "00_setup")]
     assert job.raw_score == 3 and job.score == 0 and set(job.held) == {"test_softmax_small", "test_softmax_stable"}
     page = (course / "feedback" / "held" / "00_setup" / "00_setup.html").read_text()
-    assert "test_softmax_small: 1 point pending review" in page and "3 points pending review" in page
+    assert "softmax on small inputs: 1 point pending review" in page and "3 points pending review" in page
     assert "failed (" not in page, page
+
+
+def test_feedback_lists_tests_in_notebook_order_under_their_exercise_names(batch):
+    """Lesson 01's test cells are not in alphabetical order: the record and the page keep the
+    notebook's, and head each test with the name its test cell gives `exercise(...)`."""
+    course, jobs = batch
+    cells = [c for c in nbformat.read(solution_notebook("01_attention"), as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("grade")]
+    in_order = [(c.metadata["nbgrader"]["grade_id"], re.search(r'exercise\("([^"]+)"\)', c.source)[1]) for c in cells]
+    assert [gid for gid, _ in in_order] != sorted(gid for gid, _ in in_order)
+    job = jobs[("hook", "01_attention")]
+    assert [(t["grade_id"], t["title"]) for t in job.tests] == in_order
+    page = (course / "feedback" / "hook" / "01_attention" / "01_attention.html").read_text()
+    shown = re.findall(r"<h3[^>]*>(.*?): ", page)
+    assert shown == [html.escape(name) for _, name in in_order], shown
 
 
 def _reversed_hidden_pieces(lesson: str, size: int = 16) -> set[str]:

@@ -242,3 +242,14 @@ def test_infinite_and_nan_expected_values_match_exactly(got, want, ok):
     assert compare_arrays(np.array(got), np.array(want), 1e-6, 1e-5)[0] is ok
     recorded = [{"shape": [len(v)], "values": v} for v in (got, want)]
     assert checks.judge("close", *recorded, 1e-6, 1e-5)[0] is ok
+
+
+def test_a_failed_check_is_said_by_its_line_not_by_an_error_line(monkeypatch):
+    """A kernel's failed checks end the cell in ChecksFailed: the feedback lists the ✗ line once
+    and adds no "your code raised" line for it."""
+    ref = reference_of(monkeypatch, lambda c: (c.equal(2, 2, what="two"), c.equal(2, 2, what="sum")))
+    texts, error = run_block(monkeypatch, lambda c: (c.equal(2, 2, what="two"), c.equal(3, 2, what="sum")),
+                             reference=False)
+    assert error == "ChecksFailed"
+    found = verdict.judge_cell(ref, "t", texts, error)
+    assert found.lines == ["demo:", "  ✓ two", "  ✗ sum", "      expected 2"] and not found.passed
