@@ -24,7 +24,7 @@ from llmcourse.models import GPT, MaskedLM, TransformerConfig
 
 torch.set_num_threads(1)
 BASE = dict(vocab=2048, d=128, layers=2, heads=2, ff=4, ctx=64, batch=48, lr=4e-3, warmup=50,
-            tokens=1_500_000, eval_every=300_000, train_reviews=20000, wd=0.1, beta2=0.95)
+            tokens=1_500_000, eval_every=300_000, train_reviews=20000, wd=0.1, beta2=0.95, pre_norm=False, rate=0.15)
 
 
 def data(vocab, n_train):
@@ -56,8 +56,8 @@ def unigram_entropy(tr, targets, V):
     return -p[targets].log().mean().item()
 
 
-def mask(ids, V, g):
-    sel = (torch.rand(ids.shape, generator=g) < 0.15) & (ids > 4)
+def mask(ids, V, g, rate=0.15):
+    sel = (torch.rand(ids.shape, generator=g) < rate) & (ids > 4)
     labels = ids.masked_fill(~sel, -100)
     roll = torch.rand(ids.shape, generator=g)
     out = ids.clone()
@@ -70,8 +70,9 @@ def mask(ids, V, g):
 def run(kind, c, tr, va, V):
     shape = dict(d_model=c["d"], n_heads=c["heads"], n_layers=c["layers"], d_ff=c["ff"] * c["d"],
                  max_len=c["ctx"], dropout=0.0)
+    extra = dict(pre_norm=True) if c["pre_norm"] else {}
     torch.manual_seed(0)
-    model = GPT(TransformerConfig.gpt_like(V, **shape)) if kind == "gpt" else MaskedLM(TransformerConfig.bert_like(V, **shape))
+    model = GPT(TransformerConfig.gpt_like(V, **shape)) if kind == "gpt" else MaskedLM(TransformerConfig.bert_like(V, **shape, **extra))
     opt = torch.optim.AdamW(model.parameters(), lr=c["lr"], betas=(0.9, c["beta2"]), weight_decay=c["wd"])
     L = c["ctx"] if kind == "gpt" else c["ctx"] - 2
     vblocks = va[: len(va) // L * L].view(-1, L)[:512]
@@ -107,7 +108,7 @@ def run(kind, c, tr, va, V):
             grp["lr"] = lr
         starts = torch.randint(len(tr) - L, (c["batch"],), generator=g)
         rows = tr[starts[:, None] + torch.arange(L)]
-        x, y = (rows, rows) if kind == "gpt" else mask(frame(rows), V, g)
+        x, y = (rows, rows) if kind == "gpt" else mask(frame(rows), V, g, c["rate"])
         loss = loss_of(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
