@@ -59,6 +59,7 @@ SHARED_WITH_PACKAGE = (
     """raise ValueError(f"pooling must be 'cls' or 'mean', got {pooling!r}")""",
     "for i in range(n_layers):",  # generic
     "if attention_mask is not None:",
+    'line_search_fn="strong_wolfe")',  # 08 temperature scaling's optimizer; sentiment.linear_probe (05's probe)
 )
 
 

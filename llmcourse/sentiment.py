@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .models import load_model, save_model
 
@@ -31,6 +32,30 @@ class PooledClassifier(nn.Module):
             return self.linear(hidden[:, 0])
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return self.linear((hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1))
+
+
+def linear_probe(features: torch.Tensor, labels: torch.Tensor, weight_decay: float) -> nn.Linear:
+    """Two-class logistic regression on standardised features (L-BFGS, an L2 penalty on the
+    weights), folded back into one nn.Linear that reads the raw features: lesson 05's probe on
+    frozen MiniLM features, and the head of the classifier it saves."""
+    mean, std = features.mean(dim=0), features.std(dim=0).clamp(min=1e-6)
+    z = (features - mean) / std
+    linear = nn.Linear(features.shape[1], 2)
+    nn.init.zeros_(linear.weight)
+    nn.init.zeros_(linear.bias)
+    optimizer = torch.optim.LBFGS(linear.parameters(), max_iter=100, line_search_fn="strong_wolfe")
+
+    def loss_and_gradient():
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(linear(z), labels) + weight_decay * linear.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(loss_and_gradient)
+    with torch.no_grad():  # W (x - m) / s + b = (W / s) x + (b - W (m / s))
+        linear.bias -= linear.weight @ (mean / std)
+        linear.weight /= std
+    return linear
 
 
 def save_sentiment_classifier(folder, encoder: nn.Module, linear: nn.Linear, pooling: str, tokenizer,
