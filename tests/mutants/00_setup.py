@@ -25,6 +25,11 @@ MUTANTS = [
     Mutant("softmax", "hands the work to torch.softmax",
            "return weights / weights.sum(dim=-1, keepdim=True)",
            "return torch.softmax(x, dim=-1)"),
+    # checks that teach (issue 32): a float64 input computed in float32 is caught by value, not only by dtype
+    Mutant("softmax", "computes in float32 and casts the result back to the input's dtype",
+           "weights = shifted.exp()\n    return weights / weights.sum(dim=-1, keepdim=True)",
+           "weights = shifted.float().exp()  # float32 arithmetic\n"
+           "    return (weights / weights.sum(dim=-1, keepdim=True)).to(x.dtype)", only="test_softmax_small"),
 ]
 
 EQUIVALENTS = [

@@ -11,7 +11,7 @@ MUTANTS = [
            "alpha = torch.softmax(scores, dim=-1)", "alpha = torch.softmax(scores, dim=-2)",
            visible=True, only="test_similarity"),
     Mutant("similarity", "X.T instead of a batched transpose: right for one sequence, wrong for a batch",
-           "X @ X.transpose(-2, -1)", "X @ X.T", only="test_similarity"),
+           "X @ X.transpose(-2, -1)", "X @ X.T", visible=True, only="test_similarity"),
     Mutant("similarity", "mixes by the columns of alpha (alpha^T @ X)",
            "return alpha @ X, alpha", "return alpha.transpose(-2, -1) @ X, alpha",
            visible=True, only="test_similarity"),
@@ -33,13 +33,14 @@ MUTANTS = [
            "scores = X @ X.transpose(-2, -1)", "X = X.float()\n    scores = X @ X.transpose(-2, -1)",
            only="test_similarity"),
     # attention
-    Mutant("attention", "forgets the scaling", SCORES, "scores = q @ k.transpose(-2, -1)"),
+    # a scaling mistake costs the unmasked test only: the mask test is built so the scale cannot matter
+    Mutant("attention", "forgets the scaling", SCORES, "scores = q @ k.transpose(-2, -1)", only="test_attention"),
     Mutant("attention", "divides by d_k instead of its square root",
-           SCORES, "scores = q @ k.transpose(-2, -1) / d_k"),
+           SCORES, "scores = q @ k.transpose(-2, -1) / d_k", only="test_attention"),
     Mutant("attention", "softmax over the queries instead of the keys (invisible on symmetric scores)",
            "weights = torch.softmax(scores, dim=-1)", "weights = torch.softmax(scores, dim=-2)"),
     Mutant("attention", "scales by the value width d_v instead of d_k",
-           "d_k = q.shape[-1]", "d_k = v.shape[-1]"),
+           "d_k = q.shape[-1]", "d_k = v.shape[-1]", only="test_attention"),
     Mutant("attention", "reads the mask the other way round (True = blocked)",
            "scores = scores.masked_fill(~mask, float(\"-inf\"))",
            "scores = scores.masked_fill(mask, float(\"-inf\"))"),
@@ -62,6 +63,23 @@ MUTANTS = [
            "if bool((lengths > max_len).any()):", "if False:"),
     Mutant("masks", "squeezes the lengths (to accept [B, 1] too): a batch of one becomes a 0-d tensor",
            "lengths = torch.as_tensor(lengths)", "lengths = torch.as_tensor(lengths).squeeze()"),
+    # checks that teach (issue 32)
+    Mutant("similarity", "computes in float32 and casts the results back to the input's dtype",
+           "return alpha @ X, alpha",
+           "X32 = X.float()  # float32 arithmetic\n"
+           "    a32 = torch.softmax(X32 @ X32.transpose(-2, -1) / temperature, dim=-1)\n"
+           "    return (a32 @ X32).to(X.dtype), a32.to(X.dtype)", only="test_similarity"),
+    Mutant("attention", "computes the scores in float32 and casts them back to the input's dtype",
+           SCORES, "scores = (q.float() @ k.float().transpose(-2, -1)).to(q.dtype) / math.sqrt(d_k)",
+           only="test_attention"),
+    Mutant("attention", "k.T instead of a batched transpose: right for one sequence, wrong for a batch",
+           SCORES, "scores = q @ k.T / math.sqrt(d_k)", visible=True),
+    Mutant("masks", "slices a mask made once for up to 8 tokens (as GPT code keeps a max_len buffer)",
+           "return torch.ones(T, T, dtype=torch.bool).tril()",
+           "return torch.ones(8, 8, dtype=torch.bool).tril()[:T, :T]", only="test_causal_mask"),
+    Mutant("masks", "a max_len that is given must be longer than every length (>=): a length equal to it raises",
+           "    if bool((lengths > max_len).any()):",
+           "    elif bool((lengths >= max_len).any()):", only="test_padding_mask"),
 ]
 
 EQUIVALENTS = [

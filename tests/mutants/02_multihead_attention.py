@@ -5,6 +5,7 @@ from mutation import Mutant
 SPLIT = "return x.view(B, x.shape[1], self.n_heads, self.d_head).transpose(1, 2)"
 MASK = 'scores = scores.masked_fill(~mask, float("-inf"))'
 CHECK = "return bool((permute_first - layer_first).abs().max() <= atol)"
+MHA = ("test_mha", "test_mha_mask")  # exercise 2.1's two test cells: its mistakes cost nothing else
 
 MUTANTS = [
     # multi-head attention
@@ -14,13 +15,13 @@ MUTANTS = [
     Mutant("mha", "scales by sqrt(d_model) instead of sqrt(d_head)",
            "/ math.sqrt(self.d_head)", "/ math.sqrt(D)"),
     Mutant("mha", "views [B, T, D] as [B, heads, T, d_head] directly: mixes positions into heads",
-           SPLIT, "return x.view(B, self.n_heads, x.shape[1], self.d_head)"),
+           SPLIT, "return x.view(B, self.n_heads, x.shape[1], self.d_head)", only=MHA),
     Mutant("mha", "concatenates without transposing back: interleaves heads and positions",
-           "concat = heads.transpose(1, 2).reshape(B, T_q, D)", "concat = heads.reshape(B, T_q, D)"),
+           "concat = heads.transpose(1, 2).reshape(B, T_q, D)", "concat = heads.reshape(B, T_q, D)", only=MHA),
     Mutant("mha", "forgets the output projection W_O",
            "return self.out_proj(concat), weights", "return concat, weights"),
     Mutant("mha", "splits keys and values with the query's length: breaks cross-attention",
-           SPLIT, "return x.view(B, T_q, self.n_heads, self.d_head).transpose(1, 2)"),
+           SPLIT, "return x.view(B, T_q, self.n_heads, self.d_head).transpose(1, 2)", visible=True),
     Mutant("mha", "reads the mask the other way round (True = blocked)",
            MASK, 'scores = scores.masked_fill(mask, float("-inf"))'),
     Mutant("mha", "assumes every mask is [T, T] and adds batch and head dimensions itself",
@@ -48,6 +49,9 @@ MUTANTS = [
     Mutant("positional_encoding", "builds the table in float64",
            "pe = torch.empty(max_len, d_model)", "pe = torch.empty(max_len, d_model, dtype=torch.float64)"),
     Mutant("positional_encoding", "does not reject an odd width", "if d_model % 2:", "if False:"),
+    # checks that teach (issue 32)
+    Mutant("equivariance", "compares the mean difference with atol instead of the largest", CHECK,
+           "return bool((permute_first - layer_first).abs().mean() <= atol)", only="test_equivariance"),
 ]
 
 EQUIVALENTS = [

@@ -98,6 +98,14 @@ MUTANTS = [
            "return embeddings + L * block + extra_norm",
            "import llmcourse.models as m\n    model = (m.GPT if cfg.causal else m.Encoder)(cfg)\n"
            "    return sum(p.numel() for p in model.parameters())"),
+    # checks that teach (issue 32): float64 computed in float32 is caught by value
+    Mutant("layer_norm", "statistics in float32 whatever the input (float64 comes back float64 by promotion)",
+           "mean = x.mean(dim=-1, keepdim=True)",
+           "x = x.float()  # float32 arithmetic\n        mean = x.mean(dim=-1, keepdim=True)",
+           only="test_layer_norm"),
+    Mutant("feed_forward", "the GELU computed in float32 and cast back to the input's dtype",
+           "hidden = F.gelu(self.up(x))", "hidden = F.gelu(self.up(x).float()).to(x.dtype)",
+           only="test_feed_forward"),
 ]
 
 LN_INIT = ("self.eps = eps\n"

@@ -207,6 +207,24 @@ MUTANTS = [
     Mutant("sampling", "squeeze() instead of squeeze(-1): a batch of one row gives a 0-d tensor",
            "return torch.multinomial(probs, 1, generator=generator).squeeze(-1)",
            "return torch.multinomial(probs, 1, generator=generator).squeeze()"),
+    # checks that teach (issue 32): the boundaries the statements state
+    Mutant("assemble_bert", "refuses a sequence of exactly max_len tokens (>= where the docstring says T <= max_len)",
+           "        T = input_ids.shape[1]\n        positions",
+           "        T = input_ids.shape[1]\n"
+           "        if T >= self.cfg.max_len:\n"
+           "            raise ValueError(f\"{T} tokens do not fit in max_len={self.cfg.max_len}\")\n"
+           "        positions", only="test_assemble_bert"),
+    Mutant("assemble_gpt", "refuses a sequence of exactly max_len tokens (>= where the docstring says T <= max_len)",
+           "        T = input_ids.shape[1]\n        h = self.drop(",
+           "        T = input_ids.shape[1]\n"
+           "        if T >= self.cfg.max_len:\n"
+           "            raise ValueError(f\"{T} tokens do not fit in max_len={self.cfg.max_len}\")\n"
+           "        h = self.drop(", only="test_assemble_gpt"),
+    Mutant("sampling", "top-k clamped to V - 1: k >= V drops the least likely token instead of keeping all",
+           "min(top_k, scores.shape[-1])", "min(top_k, scores.shape[-1] - 1)", only="test_filter_logits"),
+    Mutant("mlm_mask", "takes the special tokens to be the first ids of the vocabulary (all up to the largest one)",
+           "eligible = ~torch.isin(input_ids, special)", "eligible = input_ids > special.max()",
+           only="test_mlm_mask_rules"),
 ]
 
 EQUIVALENTS = [

@@ -78,6 +78,14 @@ MUTANTS = [
     Mutant("most_confident_mistakes", "confidence as the largest logit rather than a probability",
            "confidence, predicted = logits.float().softmax(dim=-1).max(dim=-1)",
            "confidence, predicted = logits.float().max(dim=-1)"),
+    # checks that teach (issue 32): the boundaries the statements state
+    Mutant("evaluate", "logits collected in the model's dtype, not float32",
+           "all_logits.append(logits.float().cpu())", "all_logits.append(logits.cpu())", only="test_evaluate"),
+    Mutant("most_confident_mistakes", "k at least the number of mistakes: returns them unsorted, in index order",
+           "    return wrong[order[:k]]",
+           "    if k >= len(wrong):  # every mistake is wanted: nothing to choose\n"
+           "        return wrong\n"
+           "    return wrong[order[:k]]", only="test_most_confident_mistakes"),
 ]
 
 # the whole body of the solution's collate, replaced by each rewrite below

@@ -11,7 +11,8 @@ LEFT_PAD = ("    ids = torch.tensor([[pad_id] * (longest - len(p)) + list(p) for
 MUTANTS = [
     # train_bpe
     Mutant("train_bpe", "ties go to the largest (left id, right id)", PICK,
-           "best = max(pair_counts, key=lambda pair: (pair_counts[pair], pair))", visible=True),
+           "best = max(pair_counts, key=lambda pair: (pair_counts[pair], pair))", visible=True,
+           only="test_train_bpe"),
     Mutant("train_bpe", "special tokens after the 256 bytes instead of before them",
            "vocab = list(special_tokens) + sorted(BYTE_TO_CHAR.values())",
            "vocab = sorted(BYTE_TO_CHAR.values()) + list(special_tokens)"),
@@ -19,7 +20,7 @@ MUTANTS = [
            "for pair in zip(word, word[1:]):\n            pair_counts[pair] += counts[i]",
            "for pair in zip(word, word[1:]):\n            pair_counts[pair] += 1"),
     Mutant("train_bpe", "one merge too many (<= vocab_size)", "while len(vocab) < vocab_size and pair_counts:",
-           "while len(vocab) <= vocab_size and pair_counts:", visible=True),
+           "while len(vocab) <= vocab_size and pair_counts:", visible=True, only="test_train_bpe"),
     # bpe_codec
     Mutant("bpe_codec", "merges applied to the leftmost mergeable pair, not the earliest learned", RANKED,
            "pair = next((p for p in zip(word_ids, word_ids[1:]) if p in rank), None)"),
@@ -77,6 +78,12 @@ MUTANTS = [
            "    if attention_mask is not None:\n        targets[attention_mask[:, 1:] == 0] = -100\n", ""),
     Mutant("prompt_masked_loss", "a sum instead of the mean", "ignore_index=-100)",
            "ignore_index=-100, reduction=\"sum\")", visible=True),
+    # checks that teach (issue 32): boundaries the statements state; one mistake, one exercise
+    Mutant("train_bpe", "special tokens not counted in vocab_size: 2 specials make 2 extra merges",
+           "while len(vocab) < vocab_size and pair_counts:",
+           "while len(vocab) - len(special_tokens) < vocab_size and pair_counts:", only="test_train_bpe"),
+    Mutant("gpt_forward", "padding positions may attend to nothing (the statement's self-attention rule left out)",
+           "    allowed = allowed | (key_at == query_at)  # padding attends to itself: no empty softmax\n", ""),
 ]
 
 EQUIVALENTS = [
