@@ -37,7 +37,7 @@ class Mutant:
     find: str  # text that occurs exactly once in that cell ...
     replace: str  # ... and what it becomes
     visible: bool = False  # the visible checks alone must catch it (a student sees it before handing in)
-    only: str | None = None  # the one test cell it may fail: one mistake costs one exercise
+    only: str | tuple[str, ...] | None = None  # the test cell(s) of its own exercise, the only ones it may fail
 
 
 @dataclass
