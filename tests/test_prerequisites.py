@@ -53,7 +53,8 @@ def test_a_saved_model_is_used_as_it_is(tmp_path, monkeypatch, capsys):
 # What each lesson's experiments leave in its results file when they ran (not skipped).
 RAN = {"05_finetuning": ["accuracy_tiny_8", "accuracy_tiny_16"],
        "06_gpt": ["as_asked_before", "as_asked_after"],
-       "07_efficiency": ["accuracy_tiny_distilled", "accuracy_tiny_labels"]}
+       "07_efficiency": ["accuracy_tiny_distilled", "accuracy_tiny_labels"],
+       "08_limits": ["failure_own_pretrained_sarcasm", "gpt_names_p_value"]}
 SKIP_TEXT = ("Skipping", "are skipped", "or set TRAIN_MISSING = True")  # what the lessons print when they skip
 
 
