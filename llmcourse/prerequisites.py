@@ -53,7 +53,7 @@ CLASSIFIER_SIZES = dict(
     test=dict(labelled_reviews=(8, 16), pool_reviews=16, val_reviews=16, max_len=32, eval_batch_size=16,
               probe_weight_decays=(0.1, 1.0)),
     fast=dict(labelled_reviews=(100, 300, 1000), pool_reviews=2000, val_reviews=400, max_len=128,
-              eval_batch_size=100, probe_weight_decays=(0.03, 0.1, 0.3, 1.0)),
+              eval_batch_size=100, probe_weight_decays=(0.01, 0.03, 0.1, 0.3, 1.0)),
     full=dict(labelled_reviews=(100, 1000, 10000, 22500), pool_reviews=22500, val_reviews=2500, max_len=512,
               eval_batch_size=256, probe_weight_decays=(0.01, 0.03, 0.1, 0.3, 1.0)),
     smoke=dict(labelled_reviews=(100,), pool_reviews=128, val_reviews=32),
