@@ -7,8 +7,8 @@ wrong answer typed in), so they test what a student sees. Chromium comes from th
 download is never used. The screenshot is kept in test-artifacts/browser/.
 """
 
-import json
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -119,48 +119,54 @@ def jupyterlab(tmp_path):
         yield url
 
 
-def test_attention_widget_renders_and_reacts_in_chromium(jupyterlab, tmp_path, artifacts):
+@contextlib.contextmanager
+def lab_page_running(jupyterlab, notebook, failure_shot):
+    """Chromium on `notebook` in JupyterLab, every cell started with Run All once the kernel is
+    idle (cells sent while it starts can be dropped); a full-page screenshot to `failure_shot`
+    if the body fails."""
     from playwright.sync_api import sync_playwright
 
-    executable = chromium()
-    notebook = widget_notebook(tmp_path)
-    shots = artifacts / "browser"
-    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{jupyterlab}/lab/tree/{notebook.name}", timeout=120_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            # Run All only once the kernel is up: cells sent while it starts can be dropped.
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
             page.locator(".lm-MenuBar-item", has_text="Run").first.click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-            image = page.locator(".jp-OutputArea-output img.widget-image").first
-            image.wait_for(state="visible", timeout=180_000)
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                                   arg=image.element_handle(), timeout=60_000)
-            before = image.screenshot()
-            page.screenshot(path=str(shots / "before.png"), full_page=True)
-
-            layer = page.locator(".widget-dropdown", has_text="layer").locator("select")
-            layer.select_option(label="4")
-            changed = False
-            for _ in range(60):  # the kernel redraws and sends a new PNG
-                page.wait_for_timeout(500)
-                if image.screenshot() != before:
-                    changed = True
-                    break
-            page.screenshot(path=str(shots / "after.png"), full_page=True)
-            assert changed, "the heatmap did not change after choosing another layer"
-            readout = page.locator(".widget-html", has_text="attends most to").first.inner_text()
-            assert "layer 4" in readout, f"the readout did not follow the layer control: {readout!r}"
+            yield page
         except Exception:
-            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            page.screenshot(path=str(failure_shot), full_page=True)
             raise
         finally:
             browser.close()
+
+
+def test_attention_widget_renders_and_reacts_in_chromium(jupyterlab, tmp_path, artifacts):
+    notebook = widget_notebook(tmp_path)
+    shots = artifacts / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    with lab_page_running(jupyterlab, notebook, shots / "failure.png") as page:
+        image = page.locator(".jp-OutputArea-output img.widget-image").first
+        image.wait_for(state="visible", timeout=180_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=image.element_handle(), timeout=60_000)
+        before = image.screenshot()
+        page.screenshot(path=str(shots / "before.png"), full_page=True)
+
+        layer = page.locator(".widget-dropdown", has_text="layer").locator("select")
+        layer.select_option(label="4")
+        changed = False
+        for _ in range(60):  # the kernel redraws and sends a new PNG
+            page.wait_for_timeout(500)
+            if image.screenshot() != before:
+                changed = True
+                break
+        page.screenshot(path=str(shots / "after.png"), full_page=True)
+        assert changed, "the heatmap did not change after choosing another layer"
+        readout = page.locator(".widget-html", has_text="attends most to").first.inner_text()
+        assert "layer 4" in readout, f"the readout did not follow the layer control: {readout!r}"
 
 
 # Sums over the whole tensor, not each row: right shape, wrong values
@@ -175,9 +181,6 @@ def softmax(x: torch.Tensor) -> torch.Tensor:
 def test_a_failed_check_shows_its_list_once_and_no_traceback(jupyterlab, tmp_path, artifacts):
     """Lesson 00's release with a wrong softmax typed in, run in JupyterLab: the test cell shows the
     ✗ list once and one "N of M checks failed" line, no traceback into the course's code."""
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium()
     nb = nbformat.read(release_notebook("00_setup"), as_version=4)
     answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax")
     answer.source = WRONG_SOFTMAX
@@ -186,31 +189,18 @@ def test_a_failed_check_shows_its_list_once_and_no_traceback(jupyterlab, tmp_pat
     nbformat.write(nb, notebook)
     shots = artifacts / "browser"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(f"{jupyterlab}/lab/tree/{notebook.name}", timeout=120_000)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
-            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            failed = page.locator(".jp-OutputArea", has_text="checks failed")
-            failed.first.wait_for(state="attached", timeout=180_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)  # Run All stopped
-            failed.first.scroll_into_view_if_needed()
-            page.screenshot(path=str(shots / "failed-check.png"), full_page=True)
-            assert failed.count() == 1, "only the first failing test cell ran (Run All stops there)"
-            shown = failed.first.text_content()
-            crosses = [line.strip() for line in shown.splitlines() if line.strip().startswith("✗")]
-            assert crosses, shown
-            assert all(shown.count(line) == 1 for line in crosses), f"a ✗ line shows twice:\n{shown}"
-            assert len(re.findall(r"\d+ of \d+ checks failed", shown)) == 1, shown
-            leaks = [word for word in ("Traceback", "checks.py", "AssertionError", "llmcourse/", "File ")
-                     if word in shown]
-            assert not leaks, f"the output shows {leaks}:\n{shown}"
-        except Exception:
-            page.screenshot(path=str(shots / "failure-failed-check.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    with lab_page_running(jupyterlab, notebook, shots / "failure-failed-check.png") as page:
+        failed = page.locator(".jp-OutputArea", has_text="checks failed")
+        failed.first.wait_for(state="attached", timeout=180_000)
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)  # Run All stopped
+        failed.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "failed-check.png"), full_page=True)
+        assert failed.count() == 1, "only the first failing test cell ran (Run All stops there)"
+        shown = failed.first.text_content()
+        crosses = [line.strip() for line in shown.splitlines() if line.strip().startswith("✗")]
+        assert crosses, shown
+        assert all(shown.count(line) == 1 for line in crosses), f"a ✗ line shows twice:\n{shown}"
+        assert len(re.findall(r"\d+ of \d+ checks failed", shown)) == 1, shown
+        leaks = [word for word in ("Traceback", "checks.py", "AssertionError", "llmcourse/", "File ")
+                 if word in shown]
+        assert not leaks, f"the output shows {leaks}:\n{shown}"
