@@ -25,6 +25,9 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 # Every test that grades makes its own course folder; the solution's reference run (a trusted
 # execution per lesson, autograder/reference.py) is shared between them instead of repeated.
 os.environ["AUTOGRADER_REFERENCE_CACHE"] = str(REPO / "build" / "reference")  # never a real class's
+# Lessons 04-08 save and load models in the artifacts folder (llmcourse/paths.py): test-size ones
+# must not replace the models a maintainer trained in `artifacts/` at fast or full sizes.
+os.environ["LLMCOURSE_ARTIFACTS"] = str(ARTIFACTS / "models")
 
 
 def load_notebook(path: Path) -> dict:
