@@ -35,8 +35,8 @@ PRETRAINING_SIZES = dict(
               val_batches=1, new_tokens=5, plot_every=5.0, snapshot_at=(0.1, 0.25, 0.5)),
     fast=dict(unlabeled_reviews=20000, train_reviews=5000, val_reviews=200, tokenizer_reviews=3000,
               vocab_size=2048, block_len=64, d_model=128, n_heads=2, n_layers=2, d_ff=512,
-              dropout=0.0, batch_size=48, gpt_lr=0.004, bert_lr=0.002, warmup_steps=50, bert_steps=1300,
-              bert_seconds=900, gpt_steps=2500, gpt_seconds=900, log_every=10, eval_every=100,
+              dropout=0.0, batch_size=24, gpt_lr=0.0028, bert_lr=0.002, warmup_steps=100, bert_steps=2600,
+              bert_seconds=900, gpt_steps=7200, gpt_seconds=900, log_every=20, eval_every=200,
               val_batches=4, new_tokens=30, plot_every=5.0, snapshot_at=(0.1, 0.25, 0.5)),
     full=dict(unlabeled_reviews=None, train_reviews=None, val_reviews=1000, tokenizer_reviews=30000,
               vocab_size=8192, block_len=128, d_model=256, n_heads=4, n_layers=4, d_ff=1024,
@@ -191,13 +191,7 @@ def _budget(name: str, S) -> tuple[int, float]:
 def _estimate_pretraining(name: str, device) -> str:
     S = sizes_for(PRETRAINING_SIZES)
     steps, cap = _budget(name, S)
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)  # as lesson 04 trains
-    try:
-        per_step = _seconds_per_step(name, S, device)
-    finally:
-        torch.set_num_threads(threads)
+    per_step = _seconds_per_step(name, S, device)
     seconds = min(steps * per_step, cap)
     reviews = "all" if S.unlabeled_reviews is None else f"{S.unlabeled_reviews + S.train_reviews:,}"
     return (f"{steps:,} steps of {S.batch_size} windows of {S.block_len} tokens, {per_step:.3f} s a step measured "
@@ -231,27 +225,21 @@ def _pretrain(name: str, device) -> None:
     torch.manual_seed(0)
     model = _model(name, S, tokenizer.vocab_size)
     steps, seconds = _budget(name, S)
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)  # lesson 04's choice: matrices this small gain little from a second thread
-    try:
-        if name == "tiny_bert":
-            masker, snapshots = _Masker(tokenizer), []
-            torch.manual_seed(123)  # every held-out block masked once
-            val = [masker(rows) for rows in to_blocks(val_stream, S.block_len - 2).split(S.batch_size)]
-            numbers = pretrain(model, train_stream, S.block_len - 2, masker, _mlm_loss, val[: S.val_batches],
-                               name=name, lr=S.bert_lr, betas=(0.9, 0.98), weight_decay=0.01, steps=steps,
-                               seconds=seconds, title="tiny BERT, masked LM (lesson 04's recipe)", sizes=S,
-                               device=device, snapshots=snapshots)
-        else:
-            val = [(rows, rows) for rows in to_blocks(val_stream, S.block_len).split(S.batch_size)]
-            numbers = pretrain(model, train_stream, S.block_len, lambda rows: (rows, rows), _clm_loss,
-                               val[: S.val_batches], name=name, lr=S.gpt_lr, betas=(0.9, 0.95), weight_decay=0.1,
-                               steps=steps, seconds=seconds, title="tiny GPT, causal LM (lesson 04's recipe)",
-                               sizes=S, device=device)
-        loss = sum(evaluate(model, val, _mlm_loss if name == "tiny_bert" else _clm_loss, device, per_batch=True)) / len(val)
-    finally:
-        torch.set_num_threads(threads)
+    if name == "tiny_bert":
+        masker, snapshots = _Masker(tokenizer), []
+        torch.manual_seed(123)  # every held-out block masked once
+        val = [masker(rows) for rows in to_blocks(val_stream, S.block_len - 2).split(S.batch_size)]
+        numbers = pretrain(model, train_stream, S.block_len - 2, masker, _mlm_loss, val[: S.val_batches],
+                           name=name, lr=S.bert_lr, betas=(0.9, 0.98), weight_decay=0.01, steps=steps,
+                           seconds=seconds, title="tiny BERT, masked LM (lesson 04's recipe)", sizes=S,
+                           device=device, snapshots=snapshots)
+    else:
+        val = [(rows, rows) for rows in to_blocks(val_stream, S.block_len).split(S.batch_size)]
+        numbers = pretrain(model, train_stream, S.block_len, lambda rows: (rows, rows), _clm_loss,
+                           val[: S.val_batches], name=name, lr=S.gpt_lr, betas=(0.9, 0.95), weight_decay=0.1,
+                           steps=steps, seconds=seconds, title="tiny GPT, causal LM (lesson 04's recipe)",
+                           sizes=S, device=device)
+    loss = sum(evaluate(model, val, _mlm_loss if name == "tiny_bert" else _clm_loss, device, per_batch=True)) / len(val)
     saved = save_model(model.cpu().eval(), folder(name), tokenizer)
     kept = f", {save_snapshots(snapshots, saved)} snapshots for lesson 05" if name == "tiny_bert" else ""
     what = f"masked-LM loss {loss:.2f}" if name == "tiny_bert" else f"perplexity {math.exp(loss):.1f}"

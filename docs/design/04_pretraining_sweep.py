@@ -1,6 +1,6 @@
 """Throwaway sweep behind lesson 04's fast sizes (issue 28): validation perplexity (GPT) and
 masked-LM loss (BERT) against tokens seen and CPU seconds, one thread, for a few shapes and
-learning rates. Not part of the course; the lesson's prose lists what it printed.
+learning rates (THREADS=n threads, default 1). Not part of the course; the lesson's prose lists what it printed.
 
     nice python docs/design/04_pretraining_sweep.py gpt|bert CONFIG_JSON... > sweep.log
 
@@ -22,9 +22,9 @@ import torch.nn.functional as F
 from llmcourse.data import load_imdb
 from llmcourse.models import GPT, MaskedLM, TransformerConfig
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(__import__("os").environ.get("THREADS", "1")))  # THREADS=2: both cores
 BASE = dict(vocab=2048, d=128, layers=2, heads=2, ff=4, ctx=64, batch=48, lr=4e-3, warmup=50,
-            tokens=1_500_000, eval_every=300_000, train_reviews=20000, wd=0.1, beta2=0.95, pre_norm=False, rate=0.15)
+            tokens=1_500_000, eval_every=300_000, train_reviews=20000, wd=0.1, beta2=0.95, pre_norm=False, rate=0.15, pos="learned")
 
 
 def data(vocab, n_train):
@@ -73,6 +73,12 @@ def run(kind, c, tr, va, V):
     extra = dict(pre_norm=True) if c["pre_norm"] else {}
     torch.manual_seed(0)
     model = GPT(TransformerConfig.gpt_like(V, **shape)) if kind == "gpt" else MaskedLM(TransformerConfig.bert_like(V, **shape, **extra))
+    if c["pos"] == "sin":  # position table started from sinusoids at the token embeddings' scale
+        emb = model.embeddings if kind == "gpt" else model.encoder.embeddings
+        P, D = emb.position.weight.shape
+        angle = torch.arange(P)[:, None] / 10000 ** (torch.arange(0, D, 2) / D)
+        table = torch.stack([angle.sin(), angle.cos()], -1).flatten(1)
+        emb.position.weight.data.copy_(table * 0.02 * 2 ** 0.5)
     opt = torch.optim.AdamW(model.parameters(), lr=c["lr"], betas=(0.9, c["beta2"]), weight_decay=c["wd"])
     L = c["ctx"] if kind == "gpt" else c["ctx"] - 2
     vblocks = va[: len(va) // L * L].view(-1, L)[:512]
