@@ -186,16 +186,22 @@ def minilm(ns, variants):
         for normalise in (False, True):
             tr, va = (torch.nn.functional.normalize(train, dim=-1), torch.nn.functional.normalize(val, dim=-1)) \
                 if normalise else (train, val)
-            for n in S.labelled_reviews:
-                for wd in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0):
-                    accs = []
-                    for seed in S.seeds:
-                        rows = ns["labelled_rows"](n, seed)
-                        probe = ns["linear_probe"](tr[rows], labels["train"][rows], wd)
-                        accs.append((probe(va).argmax(-1) == labels["val"]).float().mean().item())
-                    print(json.dumps(dict(chunk=chunk, normalise=normalise, whole=whole, n=n, wd=wd,
-                                          seconds=round(seconds), val=[round(a, 4) for a in accs],
-                                          mean=round(sum(accs) / len(accs), 4))), flush=True)
+            probe_grid(ns, tr, va, labels, (0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
+                       dict(chunk=chunk, normalise=normalise, whole=whole), seconds)
+
+
+def probe_grid(ns, train, val, labels, decays, tags, seconds):
+    """One JSON line per (labels n, weight decay): the probe's validation accuracy for each seed."""
+    S = ns["S"]
+    for n in S.labelled_reviews:
+        for wd in decays:
+            accs = []
+            for seed in S.seeds:
+                rows = ns["labelled_rows"](n, seed)
+                probe = ns["linear_probe"](train[rows], labels["train"][rows], wd)
+                accs.append((probe(val).argmax(-1) == labels["val"]).float().mean().item())
+            print(json.dumps(dict(**tags, n=n, wd=wd, seconds=round(seconds), val=[round(a, 4) for a in accs],
+                                  mean=round(sum(accs) / len(accs), 4))), flush=True)
 
 
 def tiny_probe(ns, variants):
@@ -215,16 +221,7 @@ def tiny_probe(ns, variants):
         train[needed] = chunk_features(ns, ns["train_data"], needed, 64, False, whole, **kw)
         val = chunk_features(ns, ns["val_data"], list(range(len(ns["val_data"]))), 64, False, whole, **kw)
         seconds = time.perf_counter() - t0
-        for n in S.labelled_reviews:
-            for wd in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3):
-                accs = []
-                for seed in S.seeds:
-                    rows = ns["labelled_rows"](n, seed)
-                    probe = ns["linear_probe"](train[rows], labels["train"][rows], wd)
-                    accs.append((probe(val).argmax(-1) == labels["val"]).float().mean().item())
-                print(json.dumps(dict(probe=start, whole=whole, n=n, wd=wd, seconds=round(seconds),
-                                      val=[round(a, 4) for a in accs], mean=round(sum(accs) / len(accs), 4))),
-                      flush=True)
+        probe_grid(ns, train, val, labels, (0.001, 0.003, 0.01, 0.03, 0.1, 0.3), dict(probe=start, whole=whole), seconds)
 
 
 if __name__ == "__main__":
